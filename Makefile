@@ -1,0 +1,62 @@
+# HIROAM — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock
+
+# The virtual environment is rebuilt when the dependency declarations change.
+$(STAMP): pyproject.toml constraints.txt
+	@interpreter="$$(bin/find-python)" || exit 1; \
+	if [ ! -x "$(PY)" ]; then echo "Creating $(VENV) with $$interpreter"; "$$interpreter" -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: the whole product (web, Celery worker, Celery beat) on the local sandboxes.
+run: install .env
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PY=$(PY) bin/hiroam prepare
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PY=$(PY) bin/hiroam all
+
+.env:
+	cp .env.example .env
+	@echo "Created .env from .env.example (development defaults on the local sandboxes)."
+
+## make test: lint, types, import contracts, migrations, then pytest on PostgreSQL and Redis.
+test: install lint typecheck contracts migrations-check pytest
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck:
+	$(VENV)/bin/mypy .
+
+contracts:
+	$(VENV)/bin/lint-imports
+
+migrations-check:
+	DJANGO_SETTINGS_MODULE=hiroam.test_settings $(PY) manage.py makemigrations --check --dry-run
+
+pytest:
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+
+## make lock: re-resolve the newest versions allowed by pyproject.toml into constraints.txt.
+lock:
+	@interpreter="$$(bin/find-python)" || exit 1; rm -rf .lock-venv; "$$interpreter" -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Exact versions every machine installs (pip install -c constraints.txt -e '.[dev]')."; \
+	  echo "# Regenerate after changing pyproject.toml: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^hiroam'; } > constraints.txt
+	rm -rf .lock-venv

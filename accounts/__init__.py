@@ -1,0 +1,1 @@
+"""Customers and staff: the user model, staff roles, the admin audit trail, authentication."""

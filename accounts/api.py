@@ -1,0 +1,119 @@
+"""Customer authentication and profile: register, log in, refresh, log out, me."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import User
+
+
+class UserOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = User
+        fields = ("id", "email", "full_name", "date_joined")
+        read_only_fields = fields
+
+
+TokensOutput = inline_serializer(
+    "Tokens",
+    {"access": serializers.CharField(), "refresh": serializers.CharField(), "user": UserOutput()},
+)
+
+
+def _tokens_body(user: User, tokens: dict[str, str]) -> dict[str, Any]:
+    return {**tokens, "user": UserOutput(user).data}
+
+
+class RegisterView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "register"
+
+    class RegisterInput(serializers.Serializer):  # type: ignore[type-arg]
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        full_name = serializers.CharField(
+            max_length=255, required=False, default="", allow_blank=True
+        )
+
+    @extend_schema(request=RegisterInput, responses={201: TokensOutput}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.register_customer(**data.validated_data)
+        return Response(_tokens_body(user, services.issue_tokens(user)), status=201)
+
+
+class LoginView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "login"
+
+    class LoginInput(serializers.Serializer):  # type: ignore[type-arg]
+        email = serializers.EmailField(max_length=254)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(request=LoginInput, responses={200: TokensOutput}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, tokens = services.log_in(request=request._request, **data.validated_data)
+        return Response(_tokens_body(user, tokens))
+
+
+class RefreshView(APIView):
+    """Trades a refresh token for a new access token and a new refresh token (the old one
+    stops working)."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "token_refresh"
+
+    class RefreshInput(serializers.Serializer):  # type: ignore[type-arg]
+        refresh = serializers.CharField()
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={
+            200: inline_serializer(
+                "RefreshedTokens",
+                {"access": serializers.CharField(), "refresh": serializers.CharField()},
+            )
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = self.RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.refresh_tokens(refresh_token=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "token_refresh"
+
+    class LogoutInput(serializers.Serializer):  # type: ignore[type-arg]
+        refresh = serializers.CharField()
+
+    @extend_schema(request=LogoutInput, responses={200: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.LogoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.log_out(refresh_token=data.validated_data["refresh"])
+        return Response(None)
+
+
+class MeView(APIView):
+    permission_classes = (IsAuthenticated,)
+    throttle_scope = "me"
+
+    @extend_schema(responses={200: UserOutput}, tags=["account"])
+    def get(self, request: Request) -> Response:
+        return Response(UserOutput(request.user).data)

@@ -1,0 +1,79 @@
+"""Staff roles (plan section 12.2), declared once here and applied by `manage.py setup_roles`.
+
+Each role is a Django group holding model permissions; a staff user sees in Admin exactly the
+models their groups allow. Later apps add their permissions to the role that manages them.
+Permissions are named "app_label.codename"; an unknown one stops `setup_roles` with an error.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    description: str
+    permissions: frozenset[str]
+
+
+def _crud(
+    app_label: str, *models: str, actions: tuple[str, ...] = ("view", "add", "change", "delete")
+) -> frozenset[str]:
+    return frozenset(f"{app_label}.{action}_{model}" for model in models for action in actions)
+
+
+MANAGE_PACKAGES = Role(
+    "Package managers",
+    "Edit packages, base prices, price schedules and availability.",
+    frozenset(),
+)
+MANAGE_DISCOUNTS = Role(
+    "Discount managers",
+    "Create and edit promo codes.",
+    frozenset(),
+)
+MANAGE_ORDERS = Role(
+    "Order managers",
+    "View and update orders, eSIM profiles and refunds.",
+    frozenset(),
+)
+VIEW_ANALYTICS = Role(
+    "Analysts",
+    "Read the analytics dashboard.",
+    frozenset(),
+)
+MANAGE_USERS = Role(
+    "User managers",
+    "Manage customer and staff accounts and give staff their roles.",
+    _crud("accounts", "user") | _crud("auth", "group", actions=("view",)),
+)
+_OPERATIONS = (
+    _crud("accounts", "adminauditentry", actions=("view",))
+    | _crud("django_celery_beat", "periodictask", actions=("view", "change"))
+    | _crud("django_celery_beat", "intervalschedule", "crontabschedule", actions=("view",))
+)
+
+ADMIN = Role(
+    "Admins",
+    "Everything a shop admin does: packages, prices, discounts, orders, analytics, the audit trail "
+    "and pausing periodic jobs.",
+    MANAGE_PACKAGES.permissions
+    | MANAGE_DISCOUNTS.permissions
+    | MANAGE_ORDERS.permissions
+    | VIEW_ANALYTICS.permissions
+    | _OPERATIONS,
+)
+SUPER_ADMIN = Role(
+    "Super admins",
+    "All an admin does, plus user and role management.",
+    ADMIN.permissions | MANAGE_USERS.permissions | _crud("auth", "group"),
+)
+
+ROLES: tuple[Role, ...] = (
+    MANAGE_PACKAGES,
+    MANAGE_DISCOUNTS,
+    MANAGE_ORDERS,
+    VIEW_ANALYTICS,
+    MANAGE_USERS,
+    ADMIN,
+    SUPER_ADMIN,
+)

@@ -1,0 +1,112 @@
+"""Writes for accounts: registering customers, signing in and out, applying staff roles."""
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User, normalize_email_address
+from accounts.roles import Role
+from hiroam.api.errors import ConflictError, DomainError, ErrorCode
+
+
+class EmailTakenError(ConflictError):
+    code = ErrorCode.EMAIL_TAKEN
+    message = "An account with this email already exists."
+
+
+class InvalidCredentialsError(DomainError):
+    code = ErrorCode.INVALID_CREDENTIALS
+    status_code = 401
+    message = "Email or password is wrong."
+
+
+class InvalidTokenError(DomainError):
+    code = ErrorCode.INVALID_TOKEN
+    status_code = 401
+    message = "The token is invalid or has expired."
+
+
+def register_customer(*, email: str, password: str, full_name: str = "") -> User:
+    email = normalize_email_address(email)
+    candidate = User(email=email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as error:
+        raise DomainError(
+            "The password is too weak.", details={"password": list(error.messages)}
+        ) from error
+    if User.objects.filter(email__iexact=email).exists():
+        raise EmailTakenError()
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, full_name=full_name)
+    except IntegrityError as error:  # two registrations raced past the check above
+        raise EmailTakenError() from error
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def log_in(*, request: HttpRequest, email: str, password: str) -> tuple[User, dict[str, str]]:
+    user = authenticate(request, email=normalize_email_address(email), password=password)
+    if not isinstance(user, User):
+        raise InvalidCredentialsError()
+    return user, issue_tokens(user)
+
+
+def refresh_tokens(*, refresh_token: str) -> dict[str, str]:
+    """A new access token and a new refresh token; the presented one is blacklisted."""
+    rotation = TokenRefreshSerializer(data={"refresh": refresh_token})
+    try:
+        rotation.is_valid(raise_exception=True)
+    except TokenError as error:
+        raise InvalidTokenError() from error
+    return dict(rotation.validated_data)
+
+
+def log_out(*, refresh_token: str) -> None:
+    """Blacklists the refresh token, so it can never mint access tokens again."""
+    try:
+        RefreshToken(refresh_token).blacklist()  # type: ignore[arg-type]
+    except TokenError as error:
+        raise InvalidTokenError() from error
+
+
+def apply_roles(roles: tuple[Role, ...]) -> dict[str, Any]:
+    """Makes each role's group hold exactly its declared permissions. Idempotent."""
+    wanted = {perm for role in roles for perm in role.permissions}
+    available = _permissions_by_name(wanted)
+    unknown = sorted(wanted - available.keys())
+    if unknown:
+        raise ValueError(f"Unknown permissions in accounts.roles: {', '.join(unknown)}")
+    summary: dict[str, Any] = {}
+    with transaction.atomic():
+        for role in roles:
+            group, created = Group.objects.get_or_create(name=role.name)
+            group.permissions.set([available[name] for name in role.permissions])
+            summary[role.name] = {"created": created, "permissions": len(role.permissions)}
+    return summary
+
+
+def _permissions_by_name(names: set[str]) -> dict[str, Permission]:
+    if not names:
+        return {}
+    query = Q()
+    for name in names:
+        app_label, _, codename = name.partition(".")
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return {
+        f"{perm.content_type.app_label}.{perm.codename}": perm
+        for perm in Permission.objects.filter(query).select_related("content_type")
+    }

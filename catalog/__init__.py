@@ -1,0 +1,1 @@
+"""eSIM packages: provider sync, availability, admin-managed display data, the public catalog."""

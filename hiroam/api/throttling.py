@@ -1,0 +1,125 @@
+"""Per-endpoint rate limits, counted in Redis so every web process shares the count.
+
+A view opts in with `throttle_scope = "checkout"`; the rate for that scope comes from
+settings.THROTTLE_RATES (plan section 15, overridable from the environment). Each client gets
+a fixed window per scope: the signed-in user's id, or else the client address. A view may
+narrow the key further with `throttle_ident(request)` (checkout: address + email).
+
+Every throttled answer carries X-RateLimit-Limit / -Remaining / -Reset (Unix seconds), and a
+429 also carries Retry-After. If Redis is unreachable we let requests through (and log it):
+refusing every customer because a counter is down would be worse than a burst.
+"""
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from hiroam.api.client_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+_PERIOD_SECONDS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    requests: int
+    period_seconds: int
+
+
+@dataclass(frozen=True)
+class RateLimitState:
+    limit: int
+    remaining: int
+    reset_at: int  # Unix seconds when the window ends
+
+
+def parse_rate(rate: str) -> Rate:
+    """'100/min' -> Rate(100, 60). Raises ValueError on anything else."""
+    count, _, period = rate.partition("/")
+    if period not in _PERIOD_SECONDS or not count.isdigit():
+        raise ValueError(f"Not a rate: {rate!r} (expected e.g. '100/min')")
+    return Rate(int(count), _PERIOD_SECONDS[period])
+
+
+class ScopedRedisThrottle(BaseThrottle):
+    def __init__(self) -> None:
+        self.wait_seconds: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        scope = getattr(view, "throttle_scope", None)
+        if not scope or not settings.THROTTLING_ENABLED:
+            return True
+        rate = parse_rate(settings.THROTTLE_RATES[scope])
+        now = time.time()
+        window_start = int(now // rate.period_seconds) * rate.period_seconds
+        reset_at = window_start + rate.period_seconds
+        key = f"throttle:{scope}:{self._ident(request, view)}:{window_start}"
+        try:
+            count = _increment(key, ttl_seconds=rate.period_seconds + 1)
+        except Exception:  # Redis unreachable: fail open, loudly
+            logger.warning("Rate limit counter unavailable; allowing request", exc_info=True)
+            return True
+        remaining = max(0, rate.requests - count)
+        request._request.rate_limit = RateLimitState(rate.requests, remaining, reset_at)  # type: ignore[attr-defined]
+        if count > rate.requests:
+            self.wait_seconds = reset_at - now
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return self.wait_seconds
+
+    def _ident(self, request: Request, view: Any) -> str:
+        custom: Callable[[Request], str] | None = getattr(view, "throttle_ident", None)
+        if custom is not None:
+            return custom(request)
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return f"ip:{client_ip(request._request)}"
+
+
+def _increment(key: str, *, ttl_seconds: int) -> int:
+    # add() is SET NX, incr() is INCR: both atomic, so concurrent requests never lose a count.
+    cache.add(key, 0, timeout=ttl_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # the key expired between add() and incr(): start the window again
+        cache.add(key, 0, timeout=ttl_seconds)
+        return cache.incr(key)
+
+
+class RateLimitHeadersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        state: RateLimitState | None = getattr(request, "rate_limit", None)
+        if state is not None:
+            response["X-RateLimit-Limit"] = str(state.limit)
+            response["X-RateLimit-Remaining"] = str(state.remaining)
+            response["X-RateLimit-Reset"] = str(state.reset_at)
+            if response.status_code == 429:
+                response["Retry-After"] = str(max(1, math.ceil(state.reset_at - time.time())))
+        return response

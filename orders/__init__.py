@@ -1,0 +1,1 @@
+"""Checkout, orders, eSIM profiles, payment and provider webhooks, fulfilment, emails."""

@@ -1,0 +1,1 @@
+"""Base prices, price schedules, price history, promo codes and the pricing engine."""

@@ -1,0 +1,70 @@
+"""The ways HIROAM is started and deployed stay true to each other."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+# Set by hiroam.test_settings for this process; a production start has none of them.
+_TEST_ONLY_VARIABLES = {"SECURE_SSL_REDIRECT", "REDIS_URL", "LOG_FORMAT", "DEBUG", "SECRET_KEY"}
+
+
+def test_compose_runs_the_same_process_commands_as_make_run():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    launcher = (ROOT / "bin" / "hiroam").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+
+    for process in ("web", "worker", "beat"):
+        assert services[process]["command"] == ["bin/hiroam", process]
+        assert re.search(rf'"\$0" {process} &', launcher), (
+            f"bin/hiroam all does not start {process}"
+        )
+    assert "bin/hiroam prepare" in makefile and "bin/hiroam all" in makefile
+    assert services["prepare"]["command"] == ["bin/hiroam", "prepare"]
+    for process in ("web", "worker", "beat"):
+        assert (
+            services[process]["depends_on"]["prepare"]["condition"]
+            == "service_completed_successfully"
+        )
+    assert {"postgres", "redis"} <= set(services)
+
+
+def test_deploy_checks_pass_with_debug_off():
+    env = {
+        **{key: value for key, value in os.environ.items() if key not in _TEST_ONLY_VARIABLES},
+        "DJANGO_SETTINGS_MODULE": "hiroam.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "k" * 20 + "-Very-long-and-random-production-secret-4f9a0c",
+        "ALLOWED_HOSTS": "shop.hiroam.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_the_api_schema_and_its_docs_are_served(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    docs = client.get("/api/docs/")
+
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/auth/login" in paths
+    login_ok = paths["/api/v1/auth/login"]["post"]["responses"]["200"]["content"][
+        "application/json"
+    ]
+    assert login_ok["schema"]["properties"]["success"]["enum"] == [True]
+    assert docs.status_code == 200
