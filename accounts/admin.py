@@ -21,20 +21,20 @@ from accounts.audit import AuditedAdminMixin
 from accounts.models import AdminAuditEntry, User
 
 
-class UserCreationForm(AdminUserCreationForm):  # type: ignore[type-arg]
+class UserCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email",)
 
 
-class UserEditForm(UserChangeForm):  # type: ignore[type-arg]
+class UserEditForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)
@@ -63,7 +63,7 @@ class RoleAdmin(AuditedAdminMixin, DjangoGroupAdmin):
 
 
 @admin.register(AdminAuditEntry)
-class AdminAuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AdminAuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the trail is written by Admin itself and never edited."""
 
     list_display = (

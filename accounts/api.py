@@ -13,7 +13,7 @@ from accounts import services
 from accounts.models import User
 
 
-class UserOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UserOutput(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ("id", "email", "full_name", "date_joined")
@@ -35,7 +35,7 @@ class RegisterView(APIView):
     authentication_classes = ()
     throttle_scope = "register"
 
-    class RegisterInput(serializers.Serializer):  # type: ignore[type-arg]
+    class RegisterInput(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         full_name = serializers.CharField(
@@ -55,7 +55,7 @@ class LoginView(APIView):
     authentication_classes = ()
     throttle_scope = "login"
 
-    class LoginInput(serializers.Serializer):  # type: ignore[type-arg]
+    class LoginInput(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
@@ -75,7 +75,7 @@ class RefreshView(APIView):
     authentication_classes = ()
     throttle_scope = "token_refresh"
 
-    class RefreshInput(serializers.Serializer):  # type: ignore[type-arg]
+    class RefreshInput(serializers.Serializer):
         refresh = serializers.CharField()
 
     @extend_schema(
@@ -99,7 +99,7 @@ class LogoutView(APIView):
     authentication_classes = ()
     throttle_scope = "token_refresh"
 
-    class LogoutInput(serializers.Serializer):  # type: ignore[type-arg]
+    class LogoutInput(serializers.Serializer):
         refresh = serializers.CharField()
 
     @extend_schema(request=LogoutInput, responses={200: None}, tags=["auth"])

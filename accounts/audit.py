@@ -195,5 +195,5 @@ def _was_audited(request: HttpRequest, obj: models.Model) -> bool:
     return (obj._meta.label, str(obj.pk)) in request.__dict__.get("_audited_objects", set())
 
 
-class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The base of every ModelAdmin in HIROAM."""

@@ -20,7 +20,7 @@ def api_client() -> APIClient:
 
 @pytest.fixture
 def customer(db):
-    return UserFactory(email="traveller@example.com", full_name="Tia Traveller")
+    return UserFactory.create(email="traveller@example.com", full_name="Tia Traveller")
 
 
 @pytest.fixture

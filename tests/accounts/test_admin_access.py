@@ -17,7 +17,7 @@ def roles():
 
 
 def _staff_client(client, *groups):
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory.create(is_staff=True)
     staff.groups.set(Group.objects.filter(name__in=groups))
     client.force_login(staff)
     return client
@@ -41,7 +41,7 @@ def test_a_user_manager_reaches_users_but_not_the_audit_trail(client, roles):
 
 
 def test_a_customer_cannot_log_into_admin(client):
-    client.force_login(UserFactory(is_staff=False))
+    client.force_login(UserFactory.create(is_staff=False))
 
     response = client.get("/admin/accounts/user/")
 
@@ -51,7 +51,7 @@ def test_a_customer_cannot_log_into_admin(client):
 
 def test_setup_roles_is_idempotent_and_keeps_members():
     apply_roles(ROLES)
-    member = UserFactory(is_staff=True)
+    member = UserFactory.create(is_staff=True)
     member.groups.add(Group.objects.get(name=MANAGE_USERS.name))
 
     apply_roles(ROLES)
@@ -83,9 +83,9 @@ def _change_form(user, **changes):
 
 
 def test_an_admin_change_is_audited_with_old_and_new_values(client, roles):
-    admin_user = UserFactory(is_staff=True, is_superuser=True, email="boss@hiroam.test")
+    admin_user = UserFactory.create(is_staff=True, is_superuser=True, email="boss@hiroam.test")
     client.force_login(admin_user)
-    customer = UserFactory(full_name="Old Name")
+    customer = UserFactory.create(full_name="Old Name")
     user_managers = Group.objects.get(name=MANAGE_USERS.name)
 
     response = client.post(
@@ -108,8 +108,8 @@ def test_an_admin_change_is_audited_with_old_and_new_values(client, roles):
 
 
 def test_saving_without_changes_writes_no_entry(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    customer = UserFactory()
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create()
 
     client.post(f"/admin/accounts/user/{customer.pk}/change/", _change_form(customer))
 
@@ -117,8 +117,8 @@ def test_saving_without_changes_writes_no_entry(client):
 
 
 def test_a_password_change_is_audited_without_the_hash(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    customer = UserFactory()
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create()
 
     response = client.post(
         f"/admin/accounts/user/{customer.pk}/password/",
@@ -133,8 +133,8 @@ def test_a_password_change_is_audited_without_the_hash(client):
 
 
 def test_a_deletion_is_audited_with_the_old_values(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    customer = UserFactory(email="leaving@example.com")
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create(email="leaving@example.com")
 
     client.post(f"/admin/accounts/user/{customer.pk}/delete/", {"post": "yes"})
 
@@ -146,8 +146,8 @@ def test_a_deletion_is_audited_with_the_old_values(client):
 
 
 def test_the_audit_trail_is_read_only_even_for_super_admins(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    customer = UserFactory(full_name="A")
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create(full_name="A")
     client.post(
         f"/admin/accounts/user/{customer.pk}/change/", _change_form(customer, full_name="B")
     )

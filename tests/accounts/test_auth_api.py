@@ -75,7 +75,7 @@ def test_login_ignores_email_case_and_me_shows_the_profile(api_client):
 
 
 def test_wrong_password_is_a_401_that_does_not_say_which_part_was_wrong(api_client):
-    UserFactory(email="known@example.com")
+    UserFactory.create(email="known@example.com")
 
     wrong_password = api_client.post(
         LOGIN, {"email": "known@example.com", "password": "nope-nope-1"}, format="json"
@@ -94,7 +94,7 @@ def test_wrong_password_is_a_401_that_does_not_say_which_part_was_wrong(api_clie
 
 
 def test_an_inactive_customer_cannot_log_in(api_client):
-    UserFactory(email="gone@example.com", is_active=False)
+    UserFactory.create(email="gone@example.com", is_active=False)
 
     response = api_client.post(
         LOGIN, {"email": "gone@example.com", "password": DEFAULT_PASSWORD}, format="json"
