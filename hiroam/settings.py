@@ -5,6 +5,7 @@ from importlib import metadata
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -13,26 +14,31 @@ env = environ.Env()
 # environment variables always win over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_text(name: str, default: str) -> str:
+    """A string setting where an empty value (``NAME=`` in .env) means "use the default"."""
+    return env.str(name, default="") or default
+
+
 DEBUG = env.bool("DEBUG", default=False)
 
-if DEBUG:
-    SECRET_KEY = env.str(
-        "SECRET_KEY", default="dev-only-insecure-key-never-use-in-production-0123456789"
-    )
-else:
-    SECRET_KEY = env.str("SECRET_KEY")  # required: refusing to start is safer than a guessable key
+SECRET_KEY = env_text("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:  # refusing to start is safer than running with a guessable key
+        raise ImproperlyConfigured("Set SECRET_KEY (required when DEBUG is off).")
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies (IPs or CIDRs) whose X-Forwarded-For we believe; see hiroam.api.client_ip.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
-APP_URL = env.str("APP_URL", default="http://127.0.0.1:8000").rstrip("/")
+APP_URL = env_text("APP_URL", "http://127.0.0.1:8000").rstrip("/")
 try:
     _package_version = metadata.version("hiroam")
 except metadata.PackageNotFoundError:  # running from a checkout that was never installed
     _package_version = "0.0.0"
-APP_VERSION = env.str("APP_VERSION", default=_package_version)
+APP_VERSION = env_text("APP_VERSION", _package_version)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,7 +103,7 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+REDIS_URL = env_text("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -208,7 +214,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # ---------------------------------------------------------------- Celery
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_URL = env_text("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None  # tasks record their outcome in the database, not in results
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -227,19 +233,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------- providers (plan 12.5)
 # `local` means the built-in sandbox (hiroam.sandbox) with the development credentials below.
-ESIM_ACCESS_ENVIRONMENT = env.str("ESIM_ACCESS_ENVIRONMENT", default="local")
-ESIM_API_URL = env.str("ESIM_API_URL", default=f"{APP_URL}/sandbox/esim-access").rstrip("/")
-ESIM_ACCESS_CODE = env.str("ESIM_ACCESS_CODE", default="sandbox-access-code")
-ESIM_SECRET_KEY = env.str("ESIM_SECRET_KEY", default="sandbox-secret-key")
-PADDLE_ENVIRONMENT = env.str("PADDLE_ENVIRONMENT", default="local")
-PADDLE_API_KEY = env.str("PADDLE_API_KEY", default="sandbox-paddle-api-key")
-PADDLE_WEBHOOK_SECRET = env.str(
-    "PADDLE_WEBHOOK_SECRET", default="pdl_ntf_sandbox_local_webhook_secret"
-)
+ESIM_ACCESS_ENVIRONMENT = env_text("ESIM_ACCESS_ENVIRONMENT", "local")
+ESIM_API_URL = env_text("ESIM_API_URL", f"{APP_URL}/sandbox/esim-access").rstrip("/")
+ESIM_ACCESS_CODE = env_text("ESIM_ACCESS_CODE", "sandbox-access-code")
+ESIM_SECRET_KEY = env_text("ESIM_SECRET_KEY", "sandbox-secret-key")
+PADDLE_ENVIRONMENT = env_text("PADDLE_ENVIRONMENT", "local")
+PADDLE_API_KEY = env_text("PADDLE_API_KEY", "sandbox-paddle-api-key")
+PADDLE_WEBHOOK_SECRET = env_text("PADDLE_WEBHOOK_SECRET", "pdl_ntf_sandbox_local_webhook_secret")
 
 # ---------------------------------------------------------------- logging
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOG_LEVEL = env_text("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_text("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
