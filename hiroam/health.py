@@ -1,9 +1,9 @@
 """GET /health (plan section 16.5) for load balancers and monitors.
 
 - database unreachable -> 503 "unhealthy": this instance cannot serve anything useful;
-- Redis unreachable, or workers silent for too long -> 200 "degraded": pages still render, but
-  queued work and rate limits suffer; every instance shares them, so pulling this one out of
-  the pool would not help.
+- Redis unreachable, workers silent for too long, or a provider's circuit breaker open ->
+  200 "degraded": pages still render, but queued work, rate limits, payments or fulfilment
+  suffer; every instance shares them, so pulling this one out of the pool would not help.
 """
 
 import time
@@ -18,6 +18,10 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from hiroam.integrations.circuit_breaker import CircuitBreaker, CircuitState
+from hiroam.integrations.esim_access import esim_access_breaker
+from hiroam.integrations.paddle import paddle_breaker
 
 HEARTBEAT_KEY = "health:worker-heartbeat"
 WORKER_SILENCE_LIMIT_SECONDS = 180  # three missed beats (the job runs every minute)
@@ -64,9 +68,20 @@ def _worker_status(now: float, redis_status: str) -> dict[str, Any]:
     }
 
 
+def _circuit_status(breaker: CircuitBreaker, now: float, redis_status: str) -> dict[str, Any]:
+    """A provider is reported by its circuit breaker, not by calling it: /health must stay
+    cheap and must not spend the provider's rate limit."""
+    if redis_status != HEALTHY:
+        return {"status": UNKNOWN}
+    state = breaker.state(now)
+    return {"status": HEALTHY if state is CircuitState.CLOSED else DEGRADED, "circuit": str(state)}
+
+
 def health_report(now: float) -> dict[str, Any]:
     checks = {"database": _timed(_check_database), "redis": _timed(_check_redis)}
     checks["worker"] = _worker_status(now, checks["redis"]["status"])
+    checks["esim_access"] = _circuit_status(esim_access_breaker(), now, checks["redis"]["status"])
+    checks["paddle"] = _circuit_status(paddle_breaker(), now, checks["redis"]["status"])
     if checks["database"]["status"] != HEALTHY:
         status = UNHEALTHY
     elif any(check["status"] not in (HEALTHY, UNKNOWN) for check in checks.values()):

@@ -232,14 +232,84 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------- providers (plan 12.5)
-# `local` means the built-in sandbox (hiroam.sandbox) with the development credentials below.
+# `local` means the built-in sandbox (hiroam.sandbox), served by this very process under
+# /sandbox/, with the development credentials below. Switching to live is configuration only.
 ESIM_ACCESS_ENVIRONMENT = env_text("ESIM_ACCESS_ENVIRONMENT", "local")
-ESIM_API_URL = env_text("ESIM_API_URL", f"{APP_URL}/sandbox/esim-access").rstrip("/")
-ESIM_ACCESS_CODE = env_text("ESIM_ACCESS_CODE", "sandbox-access-code")
-ESIM_SECRET_KEY = env_text("ESIM_SECRET_KEY", "sandbox-secret-key")
 PADDLE_ENVIRONMENT = env_text("PADDLE_ENVIRONMENT", "local")
-PADDLE_API_KEY = env_text("PADDLE_API_KEY", "sandbox-paddle-api-key")
-PADDLE_WEBHOOK_SECRET = env_text("PADDLE_WEBHOOK_SECRET", "pdl_ntf_sandbox_local_webhook_secret")
+if ESIM_ACCESS_ENVIRONMENT not in ("local", "production"):
+    raise ImproperlyConfigured("ESIM_ACCESS_ENVIRONMENT must be local or production.")
+if PADDLE_ENVIRONMENT not in ("local", "sandbox", "production"):
+    raise ImproperlyConfigured("PADDLE_ENVIRONMENT must be local, sandbox or production.")
+
+
+def provider_secret(name: str, environment: str, sandbox_default: str) -> str:
+    """Sandbox credentials default to working development values; live ones must be given."""
+    value = env_text(name, sandbox_default if environment == "local" else "")
+    if not value:
+        raise ImproperlyConfigured(f"Set {name} (required when the provider is not local).")
+    return value
+
+
+ESIM_API_URL = env_text(
+    "ESIM_API_URL",
+    f"{APP_URL}/sandbox/esim-access"
+    if ESIM_ACCESS_ENVIRONMENT == "local"
+    else "https://api.esimaccess.com",
+).rstrip("/")
+ESIM_ACCESS_CODE = provider_secret(
+    "ESIM_ACCESS_CODE", ESIM_ACCESS_ENVIRONMENT, "sandbox-access-code"
+)
+ESIM_SECRET_KEY = provider_secret("ESIM_SECRET_KEY", ESIM_ACCESS_ENVIRONMENT, "sandbox-secret-key")
+
+PADDLE_API_URL = env_text(
+    "PADDLE_API_URL",
+    {
+        "local": f"{APP_URL}/sandbox/paddle",
+        "sandbox": "https://sandbox-api.paddle.com",
+        "production": "https://api.paddle.com",
+    }[PADDLE_ENVIRONMENT],
+).rstrip("/")
+PADDLE_API_KEY = provider_secret("PADDLE_API_KEY", PADDLE_ENVIRONMENT, "sandbox-paddle-api-key")
+# Comma-separated during a secret rotation: a webhook signed with any of them is accepted.
+PADDLE_WEBHOOK_SECRETS = [
+    secret.strip()
+    for secret in provider_secret(
+        "PADDLE_WEBHOOK_SECRET", PADDLE_ENVIRONMENT, "pdl_ntf_sandbox_local_webhook_secret"
+    ).split(",")
+    if secret.strip()
+]
+PADDLE_WEBHOOK_TOLERANCE_SECONDS = env.int("PADDLE_WEBHOOK_TOLERANCE_SECONDS", default=5)
+
+# How every provider call behaves (hiroam.integrations.calls).
+PROVIDER_CONNECT_TIMEOUT_SECONDS = env.float("PROVIDER_CONNECT_TIMEOUT_SECONDS", default=3.05)
+PROVIDER_READ_TIMEOUT_SECONDS = env.float("PROVIDER_READ_TIMEOUT_SECONDS", default=20.0)
+PROVIDER_RETRY_ATTEMPTS = env.int("PROVIDER_RETRY_ATTEMPTS", default=3)
+PROVIDER_RETRY_BASE_DELAY_SECONDS = env.float("PROVIDER_RETRY_BASE_DELAY_SECONDS", default=0.5)
+PROVIDER_RETRY_MAX_DELAY_SECONDS = env.float("PROVIDER_RETRY_MAX_DELAY_SECONDS", default=5.0)
+PROVIDER_CIRCUIT_FAILURE_THRESHOLD = env.int("PROVIDER_CIRCUIT_FAILURE_THRESHOLD", default=5)
+PROVIDER_CIRCUIT_RESET_SECONDS = env.float("PROVIDER_CIRCUIT_RESET_SECONDS", default=60.0)
+
+# ---------------------------------------------------------------- the provider sandbox
+SANDBOX_ENABLED = "local" in (ESIM_ACCESS_ENVIRONMENT, PADDLE_ENVIRONMENT)
+if SANDBOX_ENABLED and not DEBUG and not env.bool("SANDBOX_ALLOW_WITHOUT_DEBUG", default=False):
+    raise ImproperlyConfigured(
+        "A provider is set to `local` (the built-in sandbox) while DEBUG is off. Configure the "
+        "live providers, or set SANDBOX_ALLOW_WITHOUT_DEBUG=true for a staging demo."
+    )
+if SANDBOX_ENABLED:
+    INSTALLED_APPS.append("hiroam.sandbox")
+# Seconds the fake eSIM Access takes to allocate an order's profiles (the real one: ~30 s).
+SANDBOX_ESIM_ALLOCATION_SECONDS = env.float("SANDBOX_ESIM_ALLOCATION_SECONDS", default=5.0)
+SANDBOX_ESIM_STARTING_BALANCE_CENTS = env.int(
+    "SANDBOX_ESIM_STARTING_BALANCE_CENTS", default=1_000_000
+)
+SANDBOX_PADDLE_REFUND_APPROVAL_SECONDS = env.float(
+    "SANDBOX_PADDLE_REFUND_APPROVAL_SECONDS", default=3.0
+)
+# How long an injected `timeout` fault hangs (longer than the client's read timeout).
+SANDBOX_TIMEOUT_FAULT_SECONDS = env.float("SANDBOX_TIMEOUT_FAULT_SECONDS", default=25.0)
+SANDBOX_ESIM_WEBHOOK_URL = env_text("SANDBOX_ESIM_WEBHOOK_URL", f"{APP_URL}/webhooks/esim-access")
+SANDBOX_PADDLE_WEBHOOK_URL = env_text("SANDBOX_PADDLE_WEBHOOK_URL", f"{APP_URL}/webhooks/paddle")
 
 # ---------------------------------------------------------------- logging
 LOG_LEVEL = env_text("LOG_LEVEL", "INFO")

@@ -9,6 +9,10 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("LOG_FORMAT", "text")
+os.environ.setdefault("SANDBOX_ALLOW_WITHOUT_DEBUG", "true")
+# Retries and breakers behave as in production, only with shorter pauses.
+os.environ.setdefault("PROVIDER_RETRY_BASE_DELAY_SECONDS", "0.01")
+os.environ.setdefault("PROVIDER_RETRY_MAX_DELAY_SECONDS", "0.05")
 
 from hiroam.settings import *  # noqa: F403
 
@@ -16,3 +20,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; n
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Static files are not collected for tests; WhiteNoise would only warn about the empty folder.
 MIDDLEWARE = [m for m in MIDDLEWARE if m != "whitenoise.middleware.WhiteNoiseMiddleware"]  # noqa: F405
+# The live test server speaks plain HTTP; secure-only cookies would never come back.
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = False

@@ -1,5 +1,6 @@
 """The URL map: Admin, the versioned API, its schema and docs, and /health."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
@@ -25,6 +26,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health", health_view, name="health"),
 ]
+if settings.SANDBOX_ENABLED:  # the built-in provider fakes, wired in only by configuration
+    urlpatterns.append(path("sandbox/", include("hiroam.sandbox.urls")))
 
 
 def _is_api(request: HttpRequest) -> bool:

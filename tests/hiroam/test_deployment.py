@@ -11,7 +11,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # Set by hiroam.test_settings for this process; a production start has none of them.
-_TEST_ONLY_VARIABLES = {"SECURE_SSL_REDIRECT", "REDIS_URL", "LOG_FORMAT", "DEBUG", "SECRET_KEY"}
+_TEST_ONLY_VARIABLES = {
+    "SECURE_SSL_REDIRECT",
+    "REDIS_URL",
+    "LOG_FORMAT",
+    "DEBUG",
+    "SECRET_KEY",
+    "SANDBOX_ALLOW_WITHOUT_DEBUG",
+}
 
 
 def test_compose_runs_the_same_process_commands_as_make_run():
@@ -42,6 +49,12 @@ def test_deploy_checks_pass_with_debug_off():
         "DEBUG": "false",
         "SECRET_KEY": "k" * 20 + "-Very-long-and-random-production-secret-4f9a0c",
         "ALLOWED_HOSTS": "shop.hiroam.com",
+        "ESIM_ACCESS_ENVIRONMENT": "production",
+        "ESIM_ACCESS_CODE": "live-access-code",
+        "ESIM_SECRET_KEY": "live-secret",
+        "PADDLE_ENVIRONMENT": "production",
+        "PADDLE_API_KEY": "pdl_live_apikey_x",
+        "PADDLE_WEBHOOK_SECRET": "pdl_ntf_live_secret",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

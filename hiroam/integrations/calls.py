@@ -1,0 +1,87 @@
+"""How every provider call is made: through the provider's circuit breaker, retried with
+exponential backoff and jitter when (and only when) the failure is retryable, and logged with
+its duration and outcome (never with credentials or bodies)."""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from hiroam.integrations.circuit_breaker import CircuitBreaker
+from hiroam.integrations.errors import ProviderError
+
+logger = logging.getLogger("hiroam.integrations")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    base_delay_seconds: float = 0.5
+    max_delay_seconds: float = 5.0
+
+
+def _is_retryable(error: BaseException) -> bool:
+    return isinstance(error, ProviderError) and error.retryable
+
+
+def call_provider[T](
+    *,
+    operation: str,
+    breaker: CircuitBreaker,
+    policy: RetryPolicy,
+    attempt_call: Callable[[], T],
+) -> T:
+    retrying = Retrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait_exponential_jitter(
+            # base * 2^(attempt-1), plus up to one base of jitter, capped at the max
+            multiplier=policy.base_delay_seconds,
+            jitter=policy.base_delay_seconds,
+            max=policy.max_delay_seconds,
+        ),
+        retry=retry_if_exception(_is_retryable),
+        reraise=True,
+    )
+    for attempt in retrying:
+        with attempt:
+            return _one_attempt(
+                operation, breaker, attempt.retry_state.attempt_number, attempt_call
+            )
+    raise AssertionError("unreachable: Retrying either returns or re-raises")  # pragma: no cover
+
+
+def _one_attempt[T](
+    operation: str, breaker: CircuitBreaker, number: int, attempt_call: Callable[[], T]
+) -> T:
+    breaker.before_call()
+    started = time.perf_counter()
+    outcome, code = "ok", None
+    try:
+        result = attempt_call()
+    except ProviderError as error:
+        outcome, code = type(error).__name__, error.code
+        if error.counts_against_circuit:
+            breaker.record_failure()
+        else:
+            breaker.record_success()  # the provider answered; it just said no
+        raise
+    else:
+        breaker.record_success()
+        return result
+    finally:
+        logger.info(
+            "%s %s: %s",
+            breaker.name,
+            operation,
+            outcome,
+            extra={
+                "provider": breaker.name,
+                "operation": operation,
+                "attempt": number,
+                "outcome": outcome,
+                "provider_code": code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
