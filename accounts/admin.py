@@ -1,12 +1,16 @@
 """Admin for people: users, staff roles (groups), the audit trail and the periodic jobs."""
 
+from __future__ import annotations
+
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.db.models import ManyToManyField
 from django.http import HttpRequest
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -19,6 +23,7 @@ from django_celery_beat.models import (
 
 from accounts.audit import AuditedAdminMixin
 from accounts.models import AdminAuditEntry, User
+from accounts.roles import SUPERUSER_GRANTED_ROLES
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,6 +57,42 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    # Staff who are not superusers (user managers) manage accounts but never power: they
+    # cannot make anyone a superuser, give direct permissions or grant the superuser-granted
+    # roles, and cannot touch an account that holds such power.
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, "is_superuser", "user_permissions")
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.exclude(name__in=_superuser_granted_role_names())
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Also guards the password form, which asks this with the user in question.
+        return super().has_change_permission(request, obj) and _may_manage(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and _may_manage(request, obj)
+
+
+def _superuser_granted_role_names() -> list[str]:
+    return [role.name for role in SUPERUSER_GRANTED_ROLES]
+
+
+def _may_manage(request: HttpRequest, user: User | None) -> bool:
+    """Whether the staff member behind `request` may change or delete `user`."""
+    if user is None or request.user.is_superuser:
+        return True
+    return not (
+        user.is_superuser or user.groups.filter(name__in=_superuser_granted_role_names()).exists()
+    )
 
 
 admin.site.unregister(Group)
