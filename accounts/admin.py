@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -10,7 +12,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import ManyToManyField
+from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -20,8 +22,9 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.audit import AuditedAdminMixin
+from accounts.audit import AuditedAdminMixin, record_admin_action
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import SUPERUSER_GRANTED_ROLES
 
@@ -138,8 +141,34 @@ class AdminAuditEntryAdmin(admin.ModelAdmin):
 
 # Periodic jobs are declared in code (hiroam.periodic) but paused and resumed here, so their
 # admins are audited like every other.
+def _audited_beat_action(name: str, *, every_object: bool = False) -> Callable[..., None]:
+    """django-celery-beat's action `name` (it writes with queryset.update(), which bypasses
+    the audit mixin), recording each task it touched; only for staff who may change tasks."""
+    original = getattr(beat_admin.PeriodicTaskAdmin, name)
+
+    def action(self: PeriodicTaskAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        record_admin_action(
+            request,
+            queryset,
+            action_name=name,
+            perform=partial(original, self, request, queryset),
+            every_object=every_object,
+        )
+
+    action.__name__ = name
+    return admin.action(description=original.short_description, permissions=["change"])(action)
+
+
+class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
+    enable_tasks = _audited_beat_action("enable_tasks")
+    disable_tasks = _audited_beat_action("disable_tasks")
+    toggle_tasks = _audited_beat_action("toggle_tasks")
+    run_tasks = _audited_beat_action("run_tasks", every_object=True)
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)
 for model, base in (
-    (PeriodicTask, beat_admin.PeriodicTaskAdmin),
     (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
     (IntervalSchedule, admin.ModelAdmin),
     (SolarSchedule, admin.ModelAdmin),
@@ -147,3 +176,8 @@ for model, base in (
 ):
     admin.site.unregister(model)
     admin.site.register(model, type(base.__name__, (AuditedAdminMixin, base), {}))
+
+# simplejwt's token admins show live refresh tokens and let a superuser un-blacklist one
+# without a trace; tokens are managed through the API (log out) and flushexpiredtokens only.
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)

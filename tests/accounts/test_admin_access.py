@@ -1,8 +1,11 @@
 """Staff see in Admin only what their roles allow, and every Admin change leaves a trace."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.test import RequestFactory
 
+from accounts.audit import AuditedAdminMixin
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import ADMIN, MANAGE_PACKAGES, MANAGE_USERS, ROLES, SUPER_ADMIN
 from accounts.services import apply_roles
@@ -281,3 +284,23 @@ def test_a_superuser_may_grant_super_admins_and_reset_a_superuser(client, roles)
     assert list(colleague.groups.all()) == [super_admins]
     colleague.refresh_from_db()
     assert colleague.check_password("a brand new passphrase 9")
+
+
+def test_every_admin_is_audited_or_read_only():
+    """A ModelAdmin that can write without the audit mixin would leave changes untraced."""
+    request = RequestFactory().get("/admin/")
+    request.user = User(email="root@hiroam.test", is_staff=True, is_superuser=True)
+
+    untraced = [
+        f"{model._meta.label} ({type(model_admin).__name__})"
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, AuditedAdminMixin)
+        and (
+            model_admin.has_add_permission(request)
+            or model_admin.has_change_permission(request)
+            or model_admin.has_delete_permission(request)
+        )
+    ]
+
+    assert untraced == []
+    assert "token_blacklist" not in {model._meta.app_label for model in admin.site._registry}
