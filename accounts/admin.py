@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -159,11 +160,45 @@ def _audited_beat_action(name: str, *, every_object: bool = False) -> Callable[.
     return admin.action(description=original.short_description, permissions=["change"])(action)
 
 
+class PausePeriodicTaskForm(forms.ModelForm):
+    """What staff other than superusers may change on a job: whether it runs."""
+
+    class Meta:
+        model = PeriodicTask
+        fields = ("enabled",)
+
+
 class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
+    """Jobs are declared in code: staff may pause and resume them; only a superuser may edit
+    what runs (task, arguments, queue, schedule), since a job runs any task with any arguments."""
+
     enable_tasks = _audited_beat_action("enable_tasks")
     disable_tasks = _audited_beat_action("disable_tasks")
     toggle_tasks = _audited_beat_action("toggle_tasks")
     run_tasks = _audited_beat_action("run_tasks", every_object=True)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # "regtask" is the form's task picker, not a field that can be shown read-only.
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "regtask"]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return [name for name in fields if name != "enabled"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if not request.user.is_superuser:
+            kwargs["form"] = PausePeriodicTaskForm  # beat's own form insists on a task name
+        return super().get_form(request, obj, change, **kwargs)
 
 
 admin.site.unregister(PeriodicTask)

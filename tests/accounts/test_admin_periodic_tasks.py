@@ -89,3 +89,57 @@ def test_staff_who_may_only_view_jobs_cannot_pause_them(client, jobs):
 
     assert PeriodicTask.objects.filter(enabled=True).count() == len(jobs)
     assert not AdminAuditEntry.objects.exists()
+
+
+def test_staff_other_than_superusers_may_only_pause_a_job(client, jobs, admin_member):
+    heartbeat = jobs["Worker heartbeat"]
+    url = f"/admin/django_celery_beat/periodictask/{heartbeat.pk}/change/"
+
+    form = client.get(url).context["adminform"].form
+    response = client.post(
+        url,
+        {
+            "name": "Renamed",
+            "regtask": "accounts.tasks.flush_expired_tokens",
+            "task": "evil.task",
+            "args": '["rm -rf /"]',
+            "kwargs": '{"everything": true}',
+            "queue": "elsewhere",
+            "description": "changed",
+            "expire_seconds": "1",
+            "enabled": "",
+        },
+    )
+
+    assert list(form.fields) == ["enabled"]
+    assert response.status_code == 302
+    stored = PeriodicTask.objects.get(pk=heartbeat.pk)
+    assert stored.enabled is False
+    assert (stored.name, stored.task, stored.args, stored.kwargs, stored.queue) == (
+        heartbeat.name,
+        heartbeat.task,
+        heartbeat.args,
+        heartbeat.kwargs,
+        heartbeat.queue,
+    )
+    assert (stored.description, stored.expire_seconds) == (
+        heartbeat.description,
+        heartbeat.expire_seconds,
+    )
+    entry = AdminAuditEntry.objects.get()
+    assert entry.old_values["enabled"] is True
+    assert entry.new_values["enabled"] is False
+    assert not {"task", "args", "kwargs", "queue", "name"} & set(entry.new_values)
+
+
+def test_a_superuser_may_still_edit_what_a_job_runs(client, jobs):
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    heartbeat = jobs["Worker heartbeat"]
+
+    form = (
+        client.get(f"/admin/django_celery_beat/periodictask/{heartbeat.pk}/change/")
+        .context["adminform"]
+        .form
+    )
+
+    assert {"task", "args", "kwargs", "queue", "enabled"} <= set(form.fields)
