@@ -304,3 +304,25 @@ def test_every_admin_is_audited_or_read_only():
 
     assert untraced == []
     assert "token_blacklist" not in {model._meta.app_label for model in admin.site._registry}
+
+
+@pytest.mark.parametrize(
+    ("forwarded_for", "recorded"),
+    [("203.0.113.9:51234", "203.0.113.9"), ("garbage, 10.0.0.9", "10.0.0.9"), ("zzz", "10.0.0.5")],
+)
+def test_an_odd_forwarded_address_never_breaks_an_admin_save(
+    client, settings, forwarded_for, recorded
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create(full_name="Old Name")
+
+    response = client.post(
+        f"/admin/accounts/user/{customer.pk}/change/",
+        _change_form(customer, full_name="New Name"),
+        REMOTE_ADDR="10.0.0.5",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+    assert response.status_code == 302
+    assert AdminAuditEntry.objects.get().ip_address == recorded
