@@ -1,5 +1,6 @@
 import pytest
 from django.db import IntegrityError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -139,3 +140,38 @@ def test_an_access_token_is_not_a_refresh_token(api_client):
     response = api_client.post(REFRESH, {"refresh": tokens["access"]}, format="json")
 
     assert response.status_code == 401
+
+
+def test_refreshing_for_a_deleted_customer_is_a_clean_401(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.get().delete()
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+    assert not User.objects.exists()
+
+
+def test_refreshing_for_a_deactivated_customer_is_refused(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.update(is_active=False)
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+    assert not BlacklistedToken.objects.exists()  # nothing was rotated
+    assert OutstandingToken.objects.count() == 1
+
+
+def test_a_refreshed_pair_works_and_refreshes_again(api_client):
+    tokens = _register(api_client).json()["data"]
+
+    first = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()["data"]
+    second = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {first['access']}")
+
+    assert second.status_code == 200
+    assert api_client.get(ME).json()["data"]["email"] == "ana.traveller@example.com"
+    assert BlacklistedToken.objects.count() == 2
