@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -65,6 +65,7 @@ def log_in(*, request: HttpRequest, email: str, password: str) -> tuple[User, di
     user = authenticate(request, email=normalize_email_address(email), password=password)
     if not isinstance(user, User):
         raise InvalidCredentialsError()
+    update_last_login(User, user)
     return user, issue_tokens(user)
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
@@ -175,3 +176,52 @@ def test_a_refreshed_pair_works_and_refreshes_again(api_client):
     assert second.status_code == 200
     assert api_client.get(ME).json()["data"]["email"] == "ana.traveller@example.com"
     assert BlacklistedToken.objects.count() == 2
+
+
+def test_a_password_change_ends_every_session(api_client):
+    tokens = _register(api_client).json()["data"]
+    user = User.objects.get()
+    user.set_password("a different passphrase 77")
+    user.save()
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = api_client.get(ME)
+    api_client.credentials()
+    refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+    login = api_client.post(
+        LOGIN,
+        {"email": "ana.traveller@example.com", "password": "a different passphrase 77"},
+        format="json",
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['data']['access']}")
+
+    assert me.status_code == 401
+    assert me.json()["error"]["code"] == "INVALID_TOKEN"
+    assert refresh.status_code == 401
+    assert refresh.json()["error"]["code"] == "INVALID_TOKEN"
+    assert api_client.get(ME).status_code == 200  # signing in again works
+
+
+def test_an_access_token_of_a_deleted_customer_is_an_invalid_token(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.get().delete()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+
+
+def test_logging_in_records_last_login_and_a_failed_attempt_does_not(api_client):
+    user = UserFactory.create(email="known@example.com")
+
+    api_client.post(LOGIN, {"email": user.email, "password": "wrong-password-1"}, format="json")
+    user.refresh_from_db()
+    assert user.last_login is None
+
+    before = timezone.now()
+    api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.last_login >= before
