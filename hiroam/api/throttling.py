@@ -6,26 +6,31 @@ a fixed window per scope: the signed-in user's id, or else the client address. A
 narrow the key further with `throttle_ident(request)` (checkout: address + email).
 
 Every throttled answer carries X-RateLimit-Limit / -Remaining / -Reset (Unix seconds), and a
-429 also carries Retry-After. If Redis is unreachable we let requests through (and log it):
-refusing every customer because a counter is down would be worse than a burst.
+429 also carries Retry-After (set by the exception handler). If Redis is unreachable we let
+requests through (and log it): refusing every customer because a counter is down would be
+worse than a burst.
 """
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
+from redis import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from hiroam.api.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
+
+# The throttle's clock, in Unix seconds. Windows are aligned to it; tests replace it.
+now: Callable[[], float] = time.time
 
 _PERIOD_SECONDS = {
     "s": 1,
@@ -62,6 +67,13 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), _PERIOD_SECONDS[period])
 
 
+def client_ident(request: Request) -> str:
+    """The default key: the signed-in user, or else the client address."""
+    if request.user and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request._request)}"
+
+
 class ScopedRedisThrottle(BaseThrottle):
     def __init__(self) -> None:
         self.wait_seconds: float | None = None
@@ -71,42 +83,41 @@ class ScopedRedisThrottle(BaseThrottle):
         if not scope or not settings.THROTTLING_ENABLED:
             return True
         rate = parse_rate(settings.THROTTLE_RATES[scope])
-        now = time.time()
-        window_start = int(now // rate.period_seconds) * rate.period_seconds
+        current = now()
+        window_start = int(current // rate.period_seconds) * rate.period_seconds
         reset_at = window_start + rate.period_seconds
-        key = f"throttle:{scope}:{self._ident(request, view)}:{window_start}"
+        ident = getattr(view, "throttle_ident", None) or client_ident
         try:
-            count = _increment(key, ttl_seconds=rate.period_seconds + 1)
-        except Exception:  # Redis unreachable: fail open, loudly
+            count = _increment(
+                f"throttle:{scope}:{ident(request)}:{window_start}",
+                ttl_seconds=rate.period_seconds,
+            )
+        except (RedisError, OSError):  # Redis unreachable: fail open, loudly
             logger.warning("Rate limit counter unavailable; allowing request", exc_info=True)
             return True
         remaining = max(0, rate.requests - count)
         request._request.rate_limit = RateLimitState(rate.requests, remaining, reset_at)  # type: ignore[attr-defined]
         if count > rate.requests:
-            self.wait_seconds = reset_at - now
+            self.wait_seconds = reset_at - current
             return False
         return True
 
     def wait(self) -> float | None:
         return self.wait_seconds
 
-    def _ident(self, request: Request, view: Any) -> str:
-        custom: Callable[[Request], str] | None = getattr(view, "throttle_ident", None)
-        if custom is not None:
-            return custom(request)
-        if request.user and request.user.is_authenticated:
-            return f"user:{request.user.pk}"
-        return f"ip:{client_ip(request._request)}"
-
 
 def _increment(key: str, *, ttl_seconds: int) -> int:
-    # add() is SET NX, incr() is INCR: both atomic, so concurrent requests never lose a count.
-    cache.add(key, 0, timeout=ttl_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr(): start the window again
-        cache.add(key, 0, timeout=ttl_seconds)
-        return cache.incr(key)
+    """INCR, then EXPIRE NX, in one round trip (a MULTI/EXEC pipeline): no count is lost, the
+    window's first request starts the expiry and later ones never extend it."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        raise TypeError("Rate limits need the default cache to be Django's RedisCache.")
+    redis_key = cache.make_and_validate_key(key)  # with KEY_PREFIX and version, like the cache
+    pipeline = cache._cache.get_client(redis_key, write=True).pipeline()
+    pipeline.incr(redis_key)
+    pipeline.expire(redis_key, ttl_seconds, nx=True)
+    count, _ = pipeline.execute()
+    return int(count)
 
 
 class RateLimitHeadersMiddleware:
@@ -120,6 +131,4 @@ class RateLimitHeadersMiddleware:
             response["X-RateLimit-Limit"] = str(state.limit)
             response["X-RateLimit-Remaining"] = str(state.remaining)
             response["X-RateLimit-Reset"] = str(state.reset_at)
-            if response.status_code == 429:
-                response["Retry-After"] = str(max(1, math.ceil(state.reset_at - time.time())))
         return response

@@ -1,10 +1,12 @@
-import time
-
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 
-pytestmark = pytest.mark.django_db
+from tests.conftest import ThrottleClock
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("throttle_clock")]
 
 LOGIN = "/api/v1/auth/login"
 WRONG = {"email": "nobody@example.com", "password": "wrong-password-1"}
@@ -26,8 +28,40 @@ def test_the_request_past_the_limit_gets_a_429_with_headers(api_client):
     assert second["X-RateLimit-Remaining"] == "0"
     assert third.status_code == 429
     assert third.json()["error"]["code"] == "RATE_LIMITED"
-    assert 1 <= int(third["Retry-After"]) <= 60
-    assert int(third["X-RateLimit-Reset"]) > time.time()
+    window_end = ThrottleClock.HOUR_START + 60  # the clock stands 5 s into this minute
+    assert third["X-RateLimit-Reset"] == str(window_end)
+    assert third["Retry-After"] == "55"
+    assert third["X-RateLimit-Remaining"] == "0"
+
+
+def test_a_new_window_brings_a_new_allowance(api_client, throttle_clock):
+    with _rates(login="1/min"):
+        api_client.post(LOGIN, WRONG, format="json")
+        throttle_clock.advance(54)
+        still_refused = api_client.post(LOGIN, WRONG, format="json")
+        throttle_clock.advance(1)  # the next minute begins
+        allowed = api_client.post(LOGIN, WRONG, format="json")
+
+    assert still_refused.status_code == 429
+    assert still_refused["Retry-After"] == "1"
+    assert allowed.status_code == 401
+    assert allowed["X-RateLimit-Reset"] == str(ThrottleClock.HOUR_START + 120)
+
+
+def test_a_window_counter_expires_with_its_window_and_is_never_extended(api_client):
+    cache = caches["default"]
+    assert isinstance(cache, RedisCache)
+    client = cache._cache.get_client(write=True)
+    with _rates(login="5/min"):
+        api_client.post(LOGIN, WRONG, format="json")
+        (key,) = client.keys("hiroam:*throttle:login:*")
+        first_ttl = client.ttl(key)
+        client.expire(key, 30)  # as if the window's first request came 30 s ago
+        api_client.post(LOGIN, WRONG, format="json")
+
+    assert 58 <= first_ttl <= 60  # the window's length, no more
+    assert client.get(key) == b"2"
+    assert 0 < client.ttl(key) <= 30
 
 
 def test_clients_are_counted_separately(api_client):
