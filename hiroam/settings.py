@@ -166,6 +166,7 @@ THROTTLE_RATES = {
     "orders": "30/min",
     "order_detail": "30/min",
     "login": "10/min",
+    "login_email": "10/hour",  # per email address tried, from any client
     "register": "5/min",
     "token_refresh": "30/min",
     "me": "60/min",
