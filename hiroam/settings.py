@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env_text("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None  # tasks record their outcome in the database, not in results
+CELERY_RESULT_EXPIRES = None  # no results to expire: beat adds no celery.backend_cleanup job
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
