@@ -25,7 +25,7 @@ _BRACKETED_IPV6 = re.compile(r"^\[(?P<host>[^\]]+)\](?::[0-9]{1,5})?$")
 
 
 @lru_cache(maxsize=8)
-def _trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(
         ipaddress.ip_network(proxy.strip(), strict=False) for proxy in proxies if proxy.strip()
     )
@@ -49,7 +49,7 @@ def client_ip(request: HttpRequest) -> str:
     remote = parse_address(str(request.META.get("REMOTE_ADDR") or ""))
     if remote is None:
         return ""
-    networks = _trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
     last_good = remote
     forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
     hops = [hop for hop in (hop.strip() for hop in forwarded) if hop]
