@@ -11,8 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env (created by `make run` from .env.example) is read when present; real
-# environment variables always win over it.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# environment variables always win over it. HIROAM_READ_DOTENV=false skips it (tests do).
+if env.bool("HIROAM_READ_DOTENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def env_text(name: str, default: str) -> str:
