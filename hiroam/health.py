@@ -54,7 +54,10 @@ def _check_redis() -> None:
 def _worker_status(now: float, redis_status: str) -> dict[str, Any]:
     if redis_status != HEALTHY:
         return {"status": UNKNOWN}
-    last_beat = cache.get(HEARTBEAT_KEY)
+    try:
+        last_beat = cache.get(HEARTBEAT_KEY)
+    except Exception as error:  # the cache's Redis failed after the ping: still answer
+        return {"status": UNKNOWN, "error": type(error).__name__}
     if last_beat is None:  # no worker has reported since Redis started: say so, don't guess
         return {"status": UNKNOWN}
     age = round(now - float(last_beat))
