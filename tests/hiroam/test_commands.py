@@ -63,7 +63,19 @@ def test_demo_admin_is_created_only_when_there_is_no_user(settings, capsys):
     admin_user = User.objects.get()
     assert admin_user.is_superuser
     assert admin_user.check_password("hiroam-demo-admin")
-    assert "admin@hiroam.local" in capsys.readouterr().out
+    assert "admin@hiroam.local / hiroam-demo-admin" in capsys.readouterr().out
+
+
+def test_a_demo_admin_password_given_in_the_environment_is_never_printed(settings, capsys):
+    settings.DEBUG = False
+    settings.DEMO_ADMIN_PASSWORD = "chosen by ops 4821"
+
+    call_command("ensure_demo_admin")
+
+    output = capsys.readouterr().out
+    assert "admin@hiroam.local" in output
+    assert "chosen by ops 4821" not in output
+    assert User.objects.get().check_password("chosen by ops 4821")
 
 
 def test_no_demo_admin_with_a_guessable_password_in_production(settings):
