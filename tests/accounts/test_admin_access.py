@@ -9,7 +9,7 @@ from accounts.audit import AuditedAdminMixin
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import ADMIN, MANAGE_PACKAGES, MANAGE_USERS, ROLES, SUPER_ADMIN
 from accounts.services import apply_roles
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +19,8 @@ def roles():
     apply_roles(ROLES)
 
 
-def _staff_client(client, *groups):
-    staff = UserFactory.create(is_staff=True)
-    staff.groups.set(Group.objects.filter(name__in=groups))
-    client.force_login(staff)
-    return client
-
-
 def test_staff_without_a_role_cannot_reach_any_model(client, roles):
-    _staff_client(client)
+    client.force_login(staff_member())
 
     assert client.get("/admin/accounts/user/").status_code == 403
     assert client.get("/admin/accounts/adminauditentry/").status_code == 403
@@ -37,7 +30,7 @@ def test_staff_without_a_role_cannot_reach_any_model(client, roles):
 
 
 def test_a_user_manager_reaches_users_but_not_the_audit_trail(client, roles):
-    _staff_client(client, MANAGE_USERS.name)
+    client.force_login(staff_member(MANAGE_USERS.name))
 
     assert client.get("/admin/accounts/user/").status_code == 200
     assert client.get("/admin/accounts/adminauditentry/").status_code == 403
@@ -176,8 +169,7 @@ def test_the_audit_trail_is_read_only_even_for_super_admins(client):
 
 
 def _user_manager(client):
-    manager = UserFactory.create(is_staff=True, email="manager@hiroam.test")
-    manager.groups.set([Group.objects.get(name=MANAGE_USERS.name)])
+    manager = staff_member(MANAGE_USERS.name, email="manager@hiroam.test")
     client.force_login(manager)
     return manager
 
@@ -230,9 +222,7 @@ def test_a_user_manager_still_gives_ordinary_roles(client, roles):
 
 def _powerful_users():
     superuser = UserFactory.create(is_staff=True, is_superuser=True, email="root@hiroam.test")
-    admin_member = UserFactory.create(is_staff=True, email="ops@hiroam.test")
-    admin_member.groups.set([Group.objects.get(name=ADMIN.name)])
-    return [superuser, admin_member]
+    return [superuser, staff_member(ADMIN.name, email="ops@hiroam.test")]
 
 
 def test_a_user_manager_cannot_change_reset_or_delete_a_powerful_account(client, roles):

@@ -1,14 +1,14 @@
 """Periodic jobs in Admin: staff pause and resume them, and every such change is audited."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import AdminAuditEntry
 from accounts.roles import ADMIN, ROLES
 from accounts.services import apply_roles
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,7 @@ def jobs():
 
 @pytest.fixture
 def admin_member(client, jobs):
-    member = UserFactory.create(is_staff=True, email="ops@hiroam.test")
-    member.groups.set([Group.objects.get(name=ADMIN.name)])
+    member = staff_member(ADMIN.name, email="ops@hiroam.test")
     client.force_login(member)
     return member
 
