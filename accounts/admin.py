@@ -1,12 +1,19 @@
 """Admin for people: users, staff roles (groups), the audit trail and the periodic jobs."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.db.models import ManyToManyField, QuerySet
 from django.http import HttpRequest
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
@@ -16,9 +23,11 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.audit import AuditedAdminMixin
+from accounts.audit import AuditedAdminMixin, record_admin_action
 from accounts.models import AdminAuditEntry, User
+from accounts.roles import SUPERUSER_GRANTED_ROLES
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -52,6 +61,42 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    # Staff who are not superusers (user managers) manage accounts but never power: they
+    # cannot make anyone a superuser, give direct permissions or grant the superuser-granted
+    # roles, and cannot touch an account that holds such power.
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return readonly
+        return (*readonly, "is_superuser", "user_permissions")
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.exclude(name__in=_superuser_granted_role_names())
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Also guards the password form, which asks this with the user in question.
+        return super().has_change_permission(request, obj) and _may_manage(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and _may_manage(request, obj)
+
+
+def _superuser_granted_role_names() -> list[str]:
+    return [role.name for role in SUPERUSER_GRANTED_ROLES]
+
+
+def _may_manage(request: HttpRequest, user: User | None) -> bool:
+    """Whether the staff member behind `request` may change or delete `user`."""
+    if user is None or request.user.is_superuser:
+        return True
+    return not (
+        user.is_superuser or user.groups.filter(name__in=_superuser_granted_role_names()).exists()
+    )
 
 
 admin.site.unregister(Group)
@@ -97,8 +142,68 @@ class AdminAuditEntryAdmin(admin.ModelAdmin):
 
 # Periodic jobs are declared in code (hiroam.periodic) but paused and resumed here, so their
 # admins are audited like every other.
+def _audited_beat_action(name: str, *, every_object: bool = False) -> Callable[..., None]:
+    """django-celery-beat's action `name` (it writes with queryset.update(), which bypasses
+    the audit mixin), recording each task it touched; only for staff who may change tasks."""
+    original = getattr(beat_admin.PeriodicTaskAdmin, name)
+
+    def action(self: PeriodicTaskAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        record_admin_action(
+            request,
+            queryset,
+            action_name=name,
+            perform=partial(original, self, request, queryset),
+            every_object=every_object,
+        )
+
+    action.__name__ = name
+    return admin.action(description=original.short_description, permissions=["change"])(action)
+
+
+class PausePeriodicTaskForm(forms.ModelForm):
+    """What staff other than superusers may change on a job: whether it runs."""
+
+    class Meta:
+        model = PeriodicTask
+        fields = ("enabled",)
+
+
+class PeriodicTaskAdmin(AuditedAdminMixin, beat_admin.PeriodicTaskAdmin):
+    """Jobs are declared in code: staff may pause and resume them; only a superuser may edit
+    what runs (task, arguments, queue, schedule), since a job runs any task with any arguments."""
+
+    enable_tasks = _audited_beat_action("enable_tasks")
+    disable_tasks = _audited_beat_action("disable_tasks")
+    toggle_tasks = _audited_beat_action("toggle_tasks")
+    run_tasks = _audited_beat_action("run_tasks", every_object=True)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # "regtask" is the form's task picker, not a field that can be shown read-only.
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f != "regtask"]})
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        return [name for name in fields if name != "enabled"]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if not request.user.is_superuser:
+            kwargs["form"] = PausePeriodicTaskForm  # beat's own form insists on a task name
+        return super().get_form(request, obj, change, **kwargs)
+
+
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, PeriodicTaskAdmin)
 for model, base in (
-    (PeriodicTask, beat_admin.PeriodicTaskAdmin),
     (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
     (IntervalSchedule, admin.ModelAdmin),
     (SolarSchedule, admin.ModelAdmin),
@@ -106,3 +211,8 @@ for model, base in (
 ):
     admin.site.unregister(model)
     admin.site.register(model, type(base.__name__, (AuditedAdminMixin, base), {}))
+
+# simplejwt's token admins show live refresh tokens and let a superuser un-blacklist one
+# without a trace; tokens are managed through the API (log out) and flushexpiredtokens only.
+admin.site.unregister(OutstandingToken)
+admin.site.unregister(BlacklistedToken)

@@ -3,17 +3,18 @@
 Every ModelAdmin of ours derives from `AuditedModelAdmin` (or mixes in `AuditedAdminMixin`), so
 adding, editing (including many-to-many fields and inlines) and deleting are recorded without
 each admin remembering to. Admin actions that change rows through a service call
-`record_admin_change` themselves with what they changed.
+`record_admin_change` themselves with what they changed; an action that writes with
+`queryset.update()` is wrapped in `record_admin_action`, which compares before and after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 
@@ -83,6 +84,35 @@ def record_admin_deletions(
         )
         for obj, old in snapshots
     )
+
+
+def record_admin_action(
+    request: HttpRequest,
+    queryset: models.QuerySet[Any],
+    *,
+    action_name: str,
+    perform: Callable[[], object],
+    every_object: bool = False,
+) -> None:
+    """Runs the admin action `perform` on `queryset` and writes an entry for each object it
+    changed (for each object, changed or not, with `every_object`: e.g. "run now")."""
+    with transaction.atomic():
+        before = {obj.pk: (obj, snapshot(obj)) for obj in queryset}
+        perform()
+        after = {
+            obj.pk: snapshot(obj) for obj in queryset.model._default_manager.filter(pk__in=before)
+        }
+        for pk, (obj, old) in before.items():
+            new = after.get(pk, {})
+            if every_object or new != old:
+                record_admin_change(
+                    request,
+                    obj,
+                    action=AdminAuditEntry.Action.ACTION,
+                    old=old,
+                    new=new,
+                    action_name=action_name,
+                )
 
 
 def _entry_fields(

@@ -68,6 +68,11 @@ SUPER_ADMIN = Role(
     ADMIN.permissions | MANAGE_USERS.permissions | _crud("auth", "group"),
 )
 
+# Roles with Admin-wide power. Only a superuser may grant them, and only a superuser may edit,
+# reset the password of or delete a superuser or a member of one (accounts.admin enforces it),
+# so a user manager cannot promote themselves or take over a more powerful account.
+SUPERUSER_GRANTED_ROLES: tuple[Role, ...] = (ADMIN, SUPER_ADMIN)
+
 ROLES: tuple[Role, ...] = (
     MANAGE_PACKAGES,
     MANAGE_DISCOUNTS,

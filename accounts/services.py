@@ -3,14 +3,17 @@
 from typing import Any
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group, Permission, update_last_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User, normalize_email_address
@@ -62,17 +65,40 @@ def log_in(*, request: HttpRequest, email: str, password: str) -> tuple[User, di
     user = authenticate(request, email=normalize_email_address(email), password=password)
     if not isinstance(user, User):
         raise InvalidCredentialsError()
+    update_last_login(User, user)
     return user, issue_tokens(user)
 
 
 def refresh_tokens(*, refresh_token: str) -> dict[str, str]:
-    """A new access token and a new refresh token; the presented one is blacklisted."""
-    rotation = TokenRefreshSerializer(data={"refresh": refresh_token})
+    """A new access token and a new refresh token; the presented one is blacklisted, so each
+    refresh token works once. Refused when the token is invalid, expired or used, or when its
+    user is gone or inactive (or, see SIMPLE_JWT, has changed their password since)."""
+    with transaction.atomic():
+        presented = _refresh_token(refresh_token)
+        # Row lock on the token: a parallel refresh with the same token waits here until this
+        # one commits its blacklist entry, then fails the blacklist check below. Without it,
+        # both could pass the check and each mint a new pair.
+        OutstandingToken.objects.select_for_update().filter(
+            jti=presented[jwt_settings.JTI_CLAIM]
+        ).first()
+        try:
+            presented.check_blacklist()
+            # The same checks as for an access token: the user exists, is active and (with
+            # CHECK_REVOKE_TOKEN) still has the password the token was issued under.
+            user = JWTAuthentication().get_user(presented)
+        except (TokenError, InvalidToken, AuthenticationFailed) as error:
+            raise InvalidTokenError() from error
+        if not isinstance(user, User):  # simplejwt types it as any user model
+            raise InvalidTokenError()
+        presented.blacklist()
+        return issue_tokens(user)
+
+
+def _refresh_token(raw: str) -> RefreshToken:
     try:
-        rotation.is_valid(raise_exception=True)
+        return RefreshToken(raw)  # type: ignore[arg-type]
     except TokenError as error:
         raise InvalidTokenError() from error
-    return dict(rotation.validated_data)
 
 
 def log_out(*, refresh_token: str) -> None:

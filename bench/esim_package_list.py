@@ -37,17 +37,28 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DEBUG": "true", "APP_URL": base, "HIROAM_READ_DOTENV": "false", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "APP_URL": base,
+        "HIROAM_READ_DOTENV": "false",
+        "LOG_LEVEL": "WARNING",
+    }
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hiroam.settings")
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [python, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "hiroam.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--log-level", "warning"],
+        [
+            *(str(Path(sys.executable).parent / "gunicorn"), "hiroam.wsgi:application"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"),
+            *("--log-level", "warning"),
+        ],
         cwd=ROOT,
         env=env,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -75,9 +86,8 @@ def main() -> None:
             count = len(client.list_packages())
             timings.append(time.perf_counter() - started)
         print(f"package/list through EsimAccessClient: {count} packages, {runs} runs")
-        print(
-            f"  min {min(timings):.3f} s  median {statistics.median(timings):.3f} s  max {max(timings):.3f} s"
-        )
+        median = statistics.median(timings)
+        print(f"  min {min(timings):.3f} s  median {median:.3f} s  max {max(timings):.3f} s")
     finally:
         server.terminate()
         server.wait(timeout=10)

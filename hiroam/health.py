@@ -55,9 +55,17 @@ def _check_redis() -> None:
         client.close()
 
 
-def _worker_status(now: float, redis_status: str) -> dict[str, Any]:
+def _read_through_cache(redis_status: str, read: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Worker and circuit states live in Redis: unknown (never an error) when it cannot answer."""
     if redis_status != HEALTHY:
         return {"status": UNKNOWN}
+    try:
+        return read()
+    except Exception as error:  # the cache's Redis failed after the ping: still answer
+        return {"status": UNKNOWN, "error": type(error).__name__}
+
+
+def _worker_status(now: float) -> dict[str, Any]:
     last_beat = cache.get(HEARTBEAT_KEY)
     if last_beat is None:  # no worker has reported since Redis started: say so, don't guess
         return {"status": UNKNOWN}
@@ -68,20 +76,23 @@ def _worker_status(now: float, redis_status: str) -> dict[str, Any]:
     }
 
 
-def _circuit_status(breaker: CircuitBreaker, now: float, redis_status: str) -> dict[str, Any]:
+def _circuit_status(breaker: CircuitBreaker, now: float) -> dict[str, Any]:
     """A provider is reported by its circuit breaker, not by calling it: /health must stay
     cheap and must not spend the provider's rate limit."""
-    if redis_status != HEALTHY:
-        return {"status": UNKNOWN}
     state = breaker.state(now)
     return {"status": HEALTHY if state is CircuitState.CLOSED else DEGRADED, "circuit": str(state)}
 
 
 def health_report(now: float) -> dict[str, Any]:
     checks = {"database": _timed(_check_database), "redis": _timed(_check_redis)}
-    checks["worker"] = _worker_status(now, checks["redis"]["status"])
-    checks["esim_access"] = _circuit_status(esim_access_breaker(), now, checks["redis"]["status"])
-    checks["paddle"] = _circuit_status(paddle_breaker(), now, checks["redis"]["status"])
+    redis_status = checks["redis"]["status"]
+    checks["worker"] = _read_through_cache(redis_status, lambda: _worker_status(now))
+    checks["esim_access"] = _read_through_cache(
+        redis_status, lambda: _circuit_status(esim_access_breaker(), now)
+    )
+    checks["paddle"] = _read_through_cache(
+        redis_status, lambda: _circuit_status(paddle_breaker(), now)
+    )
     if checks["database"]["status"] != HEALTHY:
         status = UNHEALTHY
     elif any(check["status"] not in (HEALTHY, UNKNOWN) for check in checks.values()):

@@ -2,10 +2,14 @@
 
 `manage.py setup_periodic_tasks` writes these into django-celery-beat's tables, where Celery
 beat reads them and admins can see and pause them. Tasks are named by their dotted path, so
-this list never imports the apps that implement them.
+this list never imports the apps that implement them. Jobs written by the command are marked
+(their description starts with MANAGED_MARK); it removes only marked jobs no longer declared,
+never jobs an admin created or Celery's own.
 """
 
 from dataclasses import dataclass
+
+MANAGED_MARK = "[declared in hiroam/periodic.py] "
 
 
 @dataclass(frozen=True)
@@ -15,6 +19,9 @@ class PeriodicJob:
     description: str
     every_seconds: int | None = None
     cron: str | None = None  # "minute hour day_of_month month_of_year day_of_week", in UTC
+    # A run not picked up by a worker within this many seconds is dropped, so runs of a
+    # frequent job do not pile up in the queue while the workers are down.
+    expire_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if (self.every_seconds is None) == (self.cron is None):
@@ -29,6 +36,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         task="hiroam.tasks.record_worker_heartbeat",
         description="Proves a worker is consuming the queue; /health reports its age.",
         every_seconds=60,
+        expire_seconds=50,  # a beat that waited longer proves nothing
     ),
     PeriodicJob(
         name="Flush expired auth tokens",

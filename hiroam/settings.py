@@ -11,8 +11,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env (created by `make run` from .env.example) is read when present; real
-# environment variables always win over it.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# environment variables always win over it. HIROAM_READ_DOTENV=false skips it (tests do).
+if env.bool("HIROAM_READ_DOTENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def env_text(name: str, default: str) -> str:
@@ -166,6 +167,7 @@ THROTTLE_RATES = {
     "orders": "30/min",
     "order_detail": "30/min",
     "login": "10/min",
+    "login_email": "10/hour",  # per email address tried, from any client
     "register": "5/min",
     "token_refresh": "30/min",
     "me": "60/min",
@@ -192,7 +194,10 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a hash of the password hash (claim REVOKE_TOKEN_CLAIM) and are refused once
+    # it no longer matches: a password change ends every session.
+    "CHECK_REVOKE_TOKEN": True,
+    "REVOKE_TOKEN_CLAIM": "hash_password",
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
 }
@@ -216,6 +221,7 @@ SPECTACULAR_SETTINGS = {
 # ---------------------------------------------------------------- Celery
 CELERY_BROKER_URL = env_text("CELERY_BROKER_URL", REDIS_URL)
 CELERY_RESULT_BACKEND = None  # tasks record their outcome in the database, not in results
+CELERY_RESULT_EXPIRES = None  # no results to expire: beat adds no celery.backend_cleanup job
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"

@@ -2,6 +2,8 @@
 
 import os
 
+# Never a developer's .env: tests run on these defaults and the real environment only.
+os.environ.setdefault("HIROAM_READ_DOTENV", "false")
 # Defaults only: CI or a developer may still point the tests elsewhere.
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")

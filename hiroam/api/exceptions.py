@@ -26,7 +26,9 @@ _DRF_CODES: tuple[tuple[type[drf.APIException], ErrorCode], ...] = (
     (InvalidToken, ErrorCode.INVALID_TOKEN),
     (drf.ValidationError, ErrorCode.VALIDATION_ERROR),
     (drf.ParseError, ErrorCode.MALFORMED_REQUEST),
-    (drf.AuthenticationFailed, ErrorCode.UNAUTHORIZED),
+    # Credentials were sent and refused; the API takes only Bearer tokens, so the token is bad
+    # (malformed, or its user is gone, inactive or has changed their password since).
+    (drf.AuthenticationFailed, ErrorCode.INVALID_TOKEN),
     (drf.NotAuthenticated, ErrorCode.UNAUTHORIZED),
     (drf.PermissionDenied, ErrorCode.FORBIDDEN),
     (drf.NotFound, ErrorCode.NOT_FOUND),

@@ -3,29 +3,45 @@
 A view opts in with `throttle_scope = "checkout"`; the rate for that scope comes from
 settings.THROTTLE_RATES (plan section 15, overridable from the environment). Each client gets
 a fixed window per scope: the signed-in user's id, or else the client address. A view may
-narrow the key further with `throttle_ident(request)` (checkout: address + email).
+narrow the key further with `throttle_ident(request)` (checkout: address + email), and may
+count the same request in more scopes, each by its own key, with `throttle_scopes`: a list of
+(scope, ident function) pairs, the function answering None when the request has nothing to be
+counted by (login: per client, and per email tried with `("login_email", <email of request>)`).
+Idents are hashed in the Redis key, so no email or address is stored there in clear.
 
-Every throttled answer carries X-RateLimit-Limit / -Remaining / -Reset (Unix seconds), and a
-429 also carries Retry-After. If Redis is unreachable we let requests through (and log it):
-refusing every customer because a counter is down would be worse than a burst.
+Every throttled answer carries X-RateLimit-Limit / -Remaining / -Reset (Unix seconds) of the
+scope closest to its limit, and a 429 also carries Retry-After (set by the exception handler).
+If Redis is unreachable most scopes let requests through (and log it): refusing every customer
+because a counter is down would be worse than a burst. The scopes that guard passwords
+(FAIL_CLOSED_SCOPES) refuse instead, with 503, since an unlimited password guesser is worse.
 """
 
+import hashlib
 import logging
-import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
+from redis import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from hiroam.api.client_ip import client_ip
+from hiroam.api.errors import DomainError, ErrorCode
 
 logger = logging.getLogger(__name__)
+
+# The throttle's clock, in Unix seconds. Windows are aligned to it; tests replace it.
+now: Callable[[], float] = time.time
+
+FAIL_CLOSED_SCOPES = frozenset({"login", "login_email", "register"})
+
+Ident = Callable[[Request], str | None]
 
 _PERIOD_SECONDS = {
     "s": 1,
@@ -54,6 +70,12 @@ class RateLimitState:
     reset_at: int  # Unix seconds when the window ends
 
 
+class RateLimitUnavailableError(DomainError):
+    code = ErrorCode.SERVICE_UNAVAILABLE
+    status_code = 503
+    message = "This service is briefly unavailable. Please try again in a minute."
+
+
 def parse_rate(rate: str) -> Rate:
     """'100/min' -> Rate(100, 60). Raises ValueError on anything else."""
     count, _, period = rate.partition("/")
@@ -62,51 +84,79 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), _PERIOD_SECONDS[period])
 
 
+def client_ident(request: Request) -> str:
+    """The default key: the signed-in user, or else the client address."""
+    if request.user and request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return f"ip:{client_ip(request._request)}"
+
+
 class ScopedRedisThrottle(BaseThrottle):
     def __init__(self) -> None:
         self.wait_seconds: float | None = None
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        scope = getattr(view, "throttle_scope", None)
-        if not scope or not settings.THROTTLING_ENABLED:
+        if not settings.THROTTLING_ENABLED:
             return True
-        rate = parse_rate(settings.THROTTLE_RATES[scope])
-        now = time.time()
-        window_start = int(now // rate.period_seconds) * rate.period_seconds
-        reset_at = window_start + rate.period_seconds
-        key = f"throttle:{scope}:{self._ident(request, view)}:{window_start}"
-        try:
-            count = _increment(key, ttl_seconds=rate.period_seconds + 1)
-        except Exception:  # Redis unreachable: fail open, loudly
-            logger.warning("Rate limit counter unavailable; allowing request", exc_info=True)
-            return True
-        remaining = max(0, rate.requests - count)
-        request._request.rate_limit = RateLimitState(rate.requests, remaining, reset_at)  # type: ignore[attr-defined]
-        if count > rate.requests:
-            self.wait_seconds = reset_at - now
-            return False
-        return True
+        current = now()
+        closest: RateLimitState | None = None
+        for scope, ident_of in _scopes_of(view):
+            ident = ident_of(request)
+            state = None if ident is None else _count(scope, ident, current)
+            if state is None:
+                continue
+            if closest is None or state.remaining < closest.remaining:
+                closest = state
+            if state.remaining < 0:  # over this scope's limit: later scopes are not counted
+                self.wait_seconds = state.reset_at - current
+                break
+        if closest is not None:
+            request._request.rate_limit = closest  # type: ignore[attr-defined]
+        return self.wait_seconds is None
 
     def wait(self) -> float | None:
         return self.wait_seconds
 
-    def _ident(self, request: Request, view: Any) -> str:
-        custom: Callable[[Request], str] | None = getattr(view, "throttle_ident", None)
-        if custom is not None:
-            return custom(request)
-        if request.user and request.user.is_authenticated:
-            return f"user:{request.user.pk}"
-        return f"ip:{client_ip(request._request)}"
+
+def _scopes_of(view: Any) -> list[tuple[str, Ident]]:
+    scopes: list[tuple[str, Ident]] = []
+    if scope := getattr(view, "throttle_scope", None):
+        scopes.append((scope, getattr(view, "throttle_ident", None) or client_ident))
+    extra: Sequence[tuple[str, Ident]] = getattr(view, "throttle_scopes", ())
+    return [*scopes, *extra]
+
+
+def _count(scope: str, ident: str, current: float) -> RateLimitState | None:
+    """Counts one request in its window; None when Redis is unreachable and `scope` fails
+    open. `remaining` is negative once the request is over the limit."""
+    rate = parse_rate(settings.THROTTLE_RATES[scope])
+    window_start = int(current // rate.period_seconds) * rate.period_seconds
+    hashed = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    try:
+        count = _increment(
+            f"throttle:{scope}:{hashed}:{window_start}", ttl_seconds=rate.period_seconds
+        )
+    except (RedisError, OSError) as error:
+        if scope in FAIL_CLOSED_SCOPES:
+            logger.error("Rate limit counter unavailable; refusing %s", scope, exc_info=True)
+            raise RateLimitUnavailableError() from error
+        logger.warning("Rate limit counter unavailable; allowing %s", scope, exc_info=True)
+        return None
+    return RateLimitState(rate.requests, rate.requests - count, window_start + rate.period_seconds)
 
 
 def _increment(key: str, *, ttl_seconds: int) -> int:
-    # add() is SET NX, incr() is INCR: both atomic, so concurrent requests never lose a count.
-    cache.add(key, 0, timeout=ttl_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr(): start the window again
-        cache.add(key, 0, timeout=ttl_seconds)
-        return cache.incr(key)
+    """INCR, then EXPIRE NX, in one round trip (a MULTI/EXEC pipeline): no count is lost, the
+    window's first request starts the expiry and later ones never extend it."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        raise TypeError("Rate limits need the default cache to be Django's RedisCache.")
+    redis_key = cache.make_and_validate_key(key)  # with KEY_PREFIX and version, like the cache
+    pipeline = cache._cache.get_client(redis_key, write=True).pipeline()
+    pipeline.incr(redis_key)
+    pipeline.expire(redis_key, ttl_seconds, nx=True)
+    count, _ = pipeline.execute()
+    return int(count)
 
 
 class RateLimitHeadersMiddleware:
@@ -118,8 +168,6 @@ class RateLimitHeadersMiddleware:
         state: RateLimitState | None = getattr(request, "rate_limit", None)
         if state is not None:
             response["X-RateLimit-Limit"] = str(state.limit)
-            response["X-RateLimit-Remaining"] = str(state.remaining)
+            response["X-RateLimit-Remaining"] = str(max(0, state.remaining))
             response["X-RateLimit-Reset"] = str(state.reset_at)
-            if response.status_code == 429:
-                response["Retry-After"] = str(max(1, math.ceil(state.reset_at - time.time())))
         return response

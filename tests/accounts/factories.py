@@ -1,4 +1,5 @@
 import factory
+from django.contrib.auth.models import Group
 
 from accounts.models import User
 
@@ -18,3 +19,12 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     def _after_postgeneration(cls, instance, create, results=None):
         if create:
             instance.save()
+
+
+def staff_member(*roles: str, **fields) -> User:
+    """A staff user holding the named roles (apply_roles must have created them)."""
+    staff = UserFactory.create(is_staff=True, **fields)
+    groups = Group.objects.filter(name__in=roles)
+    assert len(groups) == len(roles), f"unknown roles among {roles}"
+    staff.groups.set(groups)
+    return staff

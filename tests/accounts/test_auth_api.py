@@ -1,5 +1,7 @@
 import pytest
 from django.db import IntegrityError
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -139,3 +141,87 @@ def test_an_access_token_is_not_a_refresh_token(api_client):
     response = api_client.post(REFRESH, {"refresh": tokens["access"]}, format="json")
 
     assert response.status_code == 401
+
+
+def test_refreshing_for_a_deleted_customer_is_a_clean_401(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.get().delete()
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+    assert not User.objects.exists()
+
+
+def test_refreshing_for_a_deactivated_customer_is_refused(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.update(is_active=False)
+
+    response = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+    assert not BlacklistedToken.objects.exists()  # nothing was rotated
+    assert OutstandingToken.objects.count() == 1
+
+
+def test_a_refreshed_pair_works_and_refreshes_again(api_client):
+    tokens = _register(api_client).json()["data"]
+
+    first = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json").json()["data"]
+    second = api_client.post(REFRESH, {"refresh": first["refresh"]}, format="json")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {first['access']}")
+
+    assert second.status_code == 200
+    assert api_client.get(ME).json()["data"]["email"] == "ana.traveller@example.com"
+    assert BlacklistedToken.objects.count() == 2
+
+
+def test_a_password_change_ends_every_session(api_client):
+    tokens = _register(api_client).json()["data"]
+    user = User.objects.get()
+    user.set_password("a different passphrase 77")
+    user.save()
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = api_client.get(ME)
+    api_client.credentials()
+    refresh = api_client.post(REFRESH, {"refresh": tokens["refresh"]}, format="json")
+    login = api_client.post(
+        LOGIN,
+        {"email": "ana.traveller@example.com", "password": "a different passphrase 77"},
+        format="json",
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['data']['access']}")
+
+    assert me.status_code == 401
+    assert me.json()["error"]["code"] == "INVALID_TOKEN"
+    assert refresh.status_code == 401
+    assert refresh.json()["error"]["code"] == "INVALID_TOKEN"
+    assert api_client.get(ME).status_code == 200  # signing in again works
+
+
+def test_an_access_token_of_a_deleted_customer_is_an_invalid_token(api_client):
+    tokens = _register(api_client).json()["data"]
+    User.objects.get().delete()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "INVALID_TOKEN"
+
+
+def test_logging_in_records_last_login_and_a_failed_attempt_does_not(api_client):
+    user = UserFactory.create(email="known@example.com")
+
+    api_client.post(LOGIN, {"email": user.email, "password": "wrong-password-1"}, format="json")
+    user.refresh_from_db()
+    assert user.last_login is None
+
+    before = timezone.now()
+    api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}, format="json")
+    user.refresh_from_db()
+    assert user.last_login is not None
+    assert user.last_login >= before

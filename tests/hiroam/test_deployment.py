@@ -42,6 +42,34 @@ def test_compose_runs_the_same_process_commands_as_make_run():
     assert {"postgres", "redis"} <= set(services)
 
 
+def test_compose_publishes_the_web_port_on_this_machine_only():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    assert compose["services"]["web"]["ports"] == ["127.0.0.1:8000:8000"]
+    assert all(
+        "ports" not in service or name == "web" for name, service in compose["services"].items()
+    )
+
+
+def test_the_image_runs_as_its_own_user_owning_the_app_and_holds_no_local_files():
+    instructions = [
+        line.split(None, 1)
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    keywords = [keyword for keyword, _ in instructions]
+    creates_user = next(i for i, (keyword, args) in enumerate(instructions) if "useradd" in args)
+    copy = keywords.index("COPY")
+    ignored = (ROOT / ".dockerignore").read_text().split()
+
+    assert creates_user < copy
+    assert "install -d -o hiroam -g hiroam /app" in instructions[creates_user][1]
+    assert instructions[copy][1].startswith("--chown=hiroam:hiroam ")
+    assert instructions[keywords.index("USER")][1] == "hiroam"
+    assert keywords.index("USER") > copy
+    assert {".env", ".venv", ".git", "staticfiles", "*.egg-info"} <= set(ignored)
+
+
 def test_deploy_checks_pass_with_debug_off():
     env = {
         **{key: value for key, value in os.environ.items() if key not in _TEST_ONLY_VARIABLES},

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test import override_settings
 
 from hiroam.health import WORKER_SILENCE_LIMIT_SECONDS, record_worker_heartbeat
+from tests.conftest import DEAD_REDIS_URL, unreachable_cache
 
 
 @pytest.mark.django_db
@@ -23,14 +24,28 @@ def test_healthy_when_database_and_redis_answer(client):
 
 @pytest.mark.django_db
 def test_degraded_when_redis_is_unreachable(client):
-    with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
+    # Redis down means the broker URL and the cache both point at nothing.
+    with override_settings(REDIS_URL=DEAD_REDIS_URL), unreachable_cache():
         response = client.get("/health")
 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
     assert body["checks"]["redis"]["status"] == "unhealthy"
+    assert body["checks"]["worker"]["status"] == "unknown"
     assert "127.0.0.1" not in response.content.decode()  # no connection details leak
+
+
+@pytest.mark.django_db
+def test_health_still_answers_when_the_worker_heartbeat_cannot_be_read(client):
+    record_worker_heartbeat()
+    with unreachable_cache():  # Redis answered the ping, then the cache read failed
+        response = client.get("/health")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["checks"]["worker"] == {"status": "unknown", "error": "ConnectionError"}
+    assert body["checks"]["database"]["status"] == "healthy"
 
 
 @pytest.mark.django_db

@@ -1,3 +1,4 @@
+import io
 import json
 import logging
 
@@ -61,3 +62,26 @@ def test_log_lines_never_show_secrets():
     for secret in ("abc.def.ghi", "hunter2", "k-123", "t-9"):
         assert secret not in text
     assert line["payload"]["email"] == "a@b.c"
+
+
+@pytest.fixture
+def console_output():
+    """What the configured console handler (settings.LOGGING) writes, for this test."""
+    (handler,) = [h for h in logging.getLogger().handlers if h.get_name() == "console"]
+    assert isinstance(handler, logging.StreamHandler)
+    output = io.StringIO()
+    previous = handler.setStream(output)
+    yield output
+    handler.setStream(previous)
+
+
+@pytest.mark.urls("tests.hiroam.urls")
+def test_a_request_log_line_carries_its_request_id(api_client, console_output):
+    response = api_client.post(
+        "/api/v1/test/explodes", {}, format="json", HTTP_X_REQUEST_ID="trace-42"
+    )
+
+    assert response["X-Request-ID"] == "trace-42"
+    (line,) = [line for line in console_output.getvalue().splitlines() if "hiroam.api" in line]
+    assert "[trace-42]" in line
+    assert "Unhandled error in API view" in line

@@ -6,24 +6,28 @@ from django.core.management.base import BaseCommand
 from accounts.models import User
 
 DEMO_EMAIL = "admin@hiroam.local"
+DEVELOPMENT_PASSWORD = "hiroam-demo-admin"  # noqa: S105 (DEBUG only, and printed)
 
 
 class Command(BaseCommand):
     help = (
         "Creates a demo super admin when the database has no user yet (development only, "
-        "unless DEMO_ADMIN_PASSWORD is set) and prints the credentials."
+        "unless DEMO_ADMIN_PASSWORD is set) and prints how to log in (the password only when "
+        "it is the development default)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if User.objects.exists():
             return
-        password = getattr(settings, "DEMO_ADMIN_PASSWORD", "")
-        if not password:
-            if not settings.DEBUG:
-                self.stdout.write("No user yet; set DEMO_ADMIN_PASSWORD or run createsuperuser.")
-                return
-            password = "hiroam-demo-admin"  # noqa: S105 (development default, printed below)
+        given_password = getattr(settings, "DEMO_ADMIN_PASSWORD", "")
+        if not given_password and not settings.DEBUG:
+            self.stdout.write("No user yet; set DEMO_ADMIN_PASSWORD or run createsuperuser.")
+            return
+        password = given_password or DEVELOPMENT_PASSWORD
         User.objects.create_superuser(DEMO_EMAIL, password, full_name="Demo Admin")
-        login_url = f"{settings.APP_URL}/admin/"
-        message = f"Demo admin created: log in at {login_url} as {DEMO_EMAIL} / {password}"
+        if given_password:  # the operator's own password never reaches a terminal or a log
+            credentials = f"{DEMO_EMAIL} (the password in DEMO_ADMIN_PASSWORD)"
+        else:
+            credentials = f"{DEMO_EMAIL} / {DEVELOPMENT_PASSWORD}"
+        message = f"Demo admin created: log in at {settings.APP_URL}/admin/ as {credentials}"
         self.stdout.write(self.style.SUCCESS(message))

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from hiroam.periodic import PERIODIC_JOBS, PeriodicJob
+from hiroam.periodic import MANAGED_MARK, PERIODIC_JOBS, PeriodicJob
 
 
 def _schedule_fields(job: PeriodicJob) -> dict[str, Any]:
@@ -28,7 +28,8 @@ def _schedule_fields(job: PeriodicJob) -> dict[str, Any]:
 class Command(BaseCommand):
     help = (
         "Synchronises the periodic jobs declared in hiroam.periodic into Celery beat's tables. "
-        "Keeps whether an admin paused a job; removes jobs no longer declared."
+        "Keeps whether an admin paused a job; removes the jobs it wrote that are no longer "
+        "declared, and leaves every other job alone."
     )
 
     @transaction.atomic
@@ -38,12 +39,15 @@ class Command(BaseCommand):
                 name=job.name,
                 defaults={
                     "task": job.task,
-                    "description": job.description,
+                    "description": MANAGED_MARK + job.description,
+                    "expire_seconds": job.expire_seconds,
                     **_schedule_fields(job),
                 },
             )
             self.stdout.write(f"Periodic job {job.name!r} {'created' if created else 'up to date'}")
-        stale = PeriodicTask.objects.exclude(name__in=[job.name for job in PERIODIC_JOBS])
+        stale = PeriodicTask.objects.filter(description__startswith=MANAGED_MARK).exclude(
+            name__in=[job.name for job in PERIODIC_JOBS]
+        )
         for name in stale.values_list("name", flat=True):
             self.stdout.write(f"Periodic job {name!r} removed (no longer declared)")
         stale.delete()
