@@ -8,7 +8,10 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from hiroam.api import throttling
+
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+
+pytest_plugins = ["tests.worker"]  # the `worker` fixture: a real Celery worker process
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 

@@ -21,6 +21,7 @@ from hiroam.sandbox.faults import inject_fault
 from hiroam.sandbox.models import Webhook
 from hiroam.sandbox.tasks import WebhookNotAccepted, send_webhook
 from tests.sandbox.receiver import RECEIVED_KEY, STATUS_KEY
+from tests.worker import wait_for
 
 pytestmark = pytest.mark.urls("tests.sandbox.receiver")
 
@@ -245,3 +246,24 @@ def test_dropped_and_duplicated_webhooks_can_be_injected(paddle, live_server):
         "transaction.completed",
     ]
     assert events[0]["event_id"] == events[1]["event_id"]
+
+
+@pytest.mark.slow
+def test_a_celery_worker_delivers_the_webhooks_and_retries_until_accepted(
+    paddle, live_server, worker
+):
+    cache.set(STATUS_KEY, 503)  # HIROAM is briefly down
+    transaction = _checkout(paddle)
+
+    _press(live_server, transaction, "pay")
+
+    assert wait_for(lambda: Webhook.objects.filter(last_error="HTTP 503").count() == 2, worker)
+    cache.set(STATUS_KEY, 200)
+    assert wait_for(lambda: not Webhook.objects.filter(delivered_at__isnull=True).exists(), worker)
+    accepted = [
+        event["event_type"]
+        for event in _events(cache.get(RECEIVED_KEY))
+        if event["data"]["status"] in ("paid", "completed")
+    ]
+    assert sorted(set(accepted)) == ["transaction.completed", "transaction.paid"]
+    assert all(hook.attempts >= 2 for hook in Webhook.objects.all())
