@@ -8,7 +8,6 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from hiroam.api import throttling
-
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 pytest_plugins = ["tests.worker"]  # the `worker` fixture: a real Celery worker process
