@@ -6,11 +6,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import requests
+from django.conf import settings
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from hiroam.integrations.circuit_breaker import CircuitBreaker
-from hiroam.integrations.errors import ProviderError
+from hiroam.integrations.errors import ProviderError, ProviderTimeout, ProviderUnavailable
 
 logger = logging.getLogger("hiroam.integrations")
 
@@ -20,6 +23,56 @@ class RetryPolicy:
     attempts: int = 3
     base_delay_seconds: float = 0.5
     max_delay_seconds: float = 5.0
+
+
+def retry_policy_from_settings() -> RetryPolicy:
+    return RetryPolicy(
+        attempts=settings.PROVIDER_RETRY_ATTEMPTS,
+        base_delay_seconds=settings.PROVIDER_RETRY_BASE_DELAY_SECONDS,
+        max_delay_seconds=settings.PROVIDER_RETRY_MAX_DELAY_SECONDS,
+    )
+
+
+def breaker_from_settings(provider: str) -> CircuitBreaker:
+    return CircuitBreaker(
+        provider,
+        failure_threshold=settings.PROVIDER_CIRCUIT_FAILURE_THRESHOLD,
+        reset_timeout_seconds=settings.PROVIDER_CIRCUIT_RESET_SECONDS,
+    )
+
+
+def timeouts_from_settings() -> tuple[float, float]:
+    return (settings.PROVIDER_CONNECT_TIMEOUT_SECONDS, settings.PROVIDER_READ_TIMEOUT_SECONDS)
+
+
+def send_http(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    provider: str,
+    operation: str,
+    timeout_seconds: tuple[float, float],
+    **request_options: Any,
+) -> requests.Response:
+    """One HTTP exchange. Failures that say the provider is struggling (no answer in time, no
+    connection, HTTP 429 or 5xx) become ProviderUnavailable, which is retried; any other
+    answer is returned for the client to read."""
+    try:
+        response = session.request(method, url, timeout=timeout_seconds, **request_options)
+    except requests.Timeout as error:
+        raise ProviderTimeout(f"{operation}: timed out", provider=provider) from error
+    except requests.RequestException as error:
+        raise ProviderUnavailable(
+            f"{operation}: {type(error).__name__}", provider=provider
+        ) from error
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ProviderUnavailable(
+            f"{operation}: HTTP {response.status_code}",
+            provider=provider,
+            code=str(response.status_code),
+        )
+    return response
 
 
 def _is_retryable(error: BaseException) -> bool:

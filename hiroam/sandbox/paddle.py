@@ -197,16 +197,19 @@ def _save(found: PaddleTransaction, data: dict[str, Any], status: str, now: date
     found.save(update_fields=["status", "data"])
 
 
+def _locked_payable(transaction_id: str) -> PaddleTransaction:
+    found = PaddleTransaction.objects.select_for_update().filter(pk=transaction_id).first()
+    if found is None:
+        raise FakePaddleError(404, "not_found", "No such transaction")
+    if found.status not in PAYABLE:
+        raise FakePaddleError(409, "transaction_not_payable", f"This transaction is {found.status}")
+    return found
+
+
 def pay(transaction_id: str, *, now: datetime) -> dict[str, Any]:
     """The customer pays: `paid` (captured) then `completed`, each with its webhook."""
     with transaction.atomic():
-        found = PaddleTransaction.objects.select_for_update().filter(pk=transaction_id).first()
-        if found is None:
-            raise FakePaddleError(404, "not_found", "No such transaction")
-        if found.status not in PAYABLE:
-            raise FakePaddleError(
-                409, "transaction_not_payable", f"This transaction is {found.status}"
-            )
+        found = _locked_payable(transaction_id)
         data = copy.deepcopy(found.data)
         data["customer_id"] = data["customer_id"] or paddle_id("ctm")
         data["address_id"] = data["address_id"] or paddle_id("add")
@@ -222,13 +225,7 @@ def pay(transaction_id: str, *, now: datetime) -> dict[str, Any]:
 def decline(transaction_id: str, *, now: datetime) -> dict[str, Any]:
     """The card is declined: a failed payment is added, the transaction stays payable."""
     with transaction.atomic():
-        found = PaddleTransaction.objects.select_for_update().filter(pk=transaction_id).first()
-        if found is None:
-            raise FakePaddleError(404, "not_found", "No such transaction")
-        if found.status not in PAYABLE:
-            raise FakePaddleError(
-                409, "transaction_not_payable", f"This transaction is {found.status}"
-            )
+        found = _locked_payable(transaction_id)
         data = copy.deepcopy(found.data)
         data["customer_id"] = data["customer_id"] or paddle_id("ctm")
         data["payments"] = [_payment(data, "error", now, "declined"), *data["payments"]]

@@ -4,7 +4,11 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from hiroam.integrations.calls import RetryPolicy
+from hiroam.integrations.calls import (
+    breaker_from_settings,
+    retry_policy_from_settings,
+    timeouts_from_settings,
+)
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.esim_access.client import EsimAccessClient
 from hiroam.integrations.esim_access.errors import PROVIDER
@@ -13,11 +17,7 @@ __all__ = ["EsimAccessClient", "esim_access_breaker", "esim_access_client"]
 
 
 def esim_access_breaker() -> CircuitBreaker:
-    return CircuitBreaker(
-        PROVIDER,
-        failure_threshold=settings.PROVIDER_CIRCUIT_FAILURE_THRESHOLD,
-        reset_timeout_seconds=settings.PROVIDER_CIRCUIT_RESET_SECONDS,
-    )
+    return breaker_from_settings(PROVIDER)
 
 
 @lru_cache(maxsize=1)
@@ -27,14 +27,7 @@ def esim_access_client() -> EsimAccessClient:
         base_url=settings.ESIM_API_URL,
         access_code=settings.ESIM_ACCESS_CODE,
         secret_key=settings.ESIM_SECRET_KEY,
-        timeout_seconds=(
-            settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
-            settings.PROVIDER_READ_TIMEOUT_SECONDS,
-        ),
-        retry_policy=RetryPolicy(
-            attempts=settings.PROVIDER_RETRY_ATTEMPTS,
-            base_delay_seconds=settings.PROVIDER_RETRY_BASE_DELAY_SECONDS,
-            max_delay_seconds=settings.PROVIDER_RETRY_MAX_DELAY_SECONDS,
-        ),
+        timeout_seconds=timeouts_from_settings(),
+        retry_policy=retry_policy_from_settings(),
         breaker=esim_access_breaker(),
     )

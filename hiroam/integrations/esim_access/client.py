@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from hiroam.integrations.calls import RetryPolicy, call_provider
+from hiroam.integrations.calls import RetryPolicy, call_provider, send_http
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.esim_access import errors, signing
 from hiroam.integrations.esim_access.results import (
@@ -179,21 +179,16 @@ class EsimAccessClient:
                 body=body,
             ),
         }
-        try:
-            response = self.session.post(
-                f"{self.base_url}{API_PREFIX}{path}",
-                data=body,
-                headers=headers,
-                timeout=self.timeout_seconds,
-            )
-        except requests.Timeout as error:
-            raise errors.unavailable(f"{path}: timed out", timeout=True) from error
-        except requests.RequestException as error:
-            raise errors.unavailable(f"{path}: {type(error).__name__}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise errors.unavailable(
-                f"{path}: HTTP {response.status_code}", code=str(response.status_code)
-            )
+        response = send_http(
+            self.session,
+            "POST",
+            f"{self.base_url}{API_PREFIX}{path}",
+            provider=errors.PROVIDER,
+            operation=path,
+            timeout_seconds=self.timeout_seconds,
+            data=body,
+            headers=headers,
+        )
         try:
             envelope = response.json()
         except ValueError as error:

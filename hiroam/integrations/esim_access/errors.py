@@ -1,6 +1,6 @@
 """eSIM Access error codes (PROVIDERS.md) as typed exceptions."""
 
-from hiroam.integrations.errors import ProviderError, ProviderTimeout, ProviderUnavailable
+from hiroam.integrations.errors import ProviderError, ProviderUnavailable
 
 PROVIDER = "esim_access"
 
@@ -70,8 +70,6 @@ def error_for_code(code: str | None, message: str | None) -> EsimAccessError:
     return error_class(message or f"eSIM Access error {code}", provider=PROVIDER, code=code)
 
 
-def unavailable(
-    message: str, *, code: str | None = None, timeout: bool = False
-) -> ProviderUnavailable:
-    error_class = ProviderTimeout if timeout else ProviderUnavailable
-    return error_class(message, provider=PROVIDER, code=code)
+def unavailable(message: str) -> ProviderUnavailable:
+    """An answer we cannot read (not JSON, not an envelope): treat it as a passing fault."""
+    return ProviderUnavailable(message, provider=PROVIDER)

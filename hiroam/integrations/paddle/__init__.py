@@ -4,7 +4,11 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from hiroam.integrations.calls import RetryPolicy
+from hiroam.integrations.calls import (
+    breaker_from_settings,
+    retry_policy_from_settings,
+    timeouts_from_settings,
+)
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.paddle.client import PaddleClient
 from hiroam.integrations.paddle.errors import PROVIDER
@@ -13,11 +17,7 @@ __all__ = ["PaddleClient", "paddle_breaker", "paddle_client"]
 
 
 def paddle_breaker() -> CircuitBreaker:
-    return CircuitBreaker(
-        PROVIDER,
-        failure_threshold=settings.PROVIDER_CIRCUIT_FAILURE_THRESHOLD,
-        reset_timeout_seconds=settings.PROVIDER_CIRCUIT_RESET_SECONDS,
-    )
+    return breaker_from_settings(PROVIDER)
 
 
 @lru_cache(maxsize=1)
@@ -26,14 +26,7 @@ def paddle_client() -> PaddleClient:
     return PaddleClient(
         base_url=settings.PADDLE_API_URL,
         api_key=settings.PADDLE_API_KEY,
-        timeout_seconds=(
-            settings.PROVIDER_CONNECT_TIMEOUT_SECONDS,
-            settings.PROVIDER_READ_TIMEOUT_SECONDS,
-        ),
-        retry_policy=RetryPolicy(
-            attempts=settings.PROVIDER_RETRY_ATTEMPTS,
-            base_delay_seconds=settings.PROVIDER_RETRY_BASE_DELAY_SECONDS,
-            max_delay_seconds=settings.PROVIDER_RETRY_MAX_DELAY_SECONDS,
-        ),
+        timeout_seconds=timeouts_from_settings(),
+        retry_policy=retry_policy_from_settings(),
         breaker=paddle_breaker(),
     )

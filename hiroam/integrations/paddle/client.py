@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from hiroam.integrations.calls import RetryPolicy, call_provider
+from hiroam.integrations.calls import RetryPolicy, call_provider, send_http
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.paddle import errors
 from hiroam.integrations.paddle.results import CheckoutItem, PaddleAdjustment, PaddleTransaction
@@ -101,22 +101,16 @@ class PaddleClient:
         )
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
-        try:
-            response = self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                json=body,
-                headers={"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"},
-                timeout=self.timeout_seconds,
-            )
-        except requests.Timeout as error:
-            raise errors.unavailable(f"{method} {path}: timed out", timeout=True) from error
-        except requests.RequestException as error:
-            raise errors.unavailable(f"{method} {path}: {type(error).__name__}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise errors.unavailable(
-                f"{method} {path}: HTTP {response.status_code}", code=str(response.status_code)
-            )
+        response = send_http(
+            self.session,
+            method,
+            f"{self.base_url}{path}",
+            provider=errors.PROVIDER,
+            operation=f"{method} {path}",
+            timeout_seconds=self.timeout_seconds,
+            json=body,
+            headers={"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"},
+        )
         try:
             payload = response.json()
         except ValueError as error:

@@ -1,4 +1,4 @@
-from hiroam.integrations.errors import ProviderError, ProviderTimeout, ProviderUnavailable
+from hiroam.integrations.errors import ProviderError
 
 PROVIDER = "paddle"
 
@@ -9,10 +9,3 @@ class PaddleError(ProviderError):
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
         super().__init__(message, provider=PROVIDER, code=code)
         self.status = status
-
-
-def unavailable(
-    message: str, *, code: str | None = None, timeout: bool = False
-) -> ProviderUnavailable:
-    error_class = ProviderTimeout if timeout else ProviderUnavailable
-    return error_class(message, provider=PROVIDER, code=code)
