@@ -23,8 +23,9 @@ def _crud(
 
 MANAGE_PACKAGES = Role(
     "Package managers",
-    "Edit packages, base prices, price schedules and availability.",
-    frozenset(),
+    "Edit packages, base prices, price schedules and availability; start a catalogue sync.",
+    _crud("catalog", "esimpackage", actions=("view", "change"))
+    | _crud("catalog", "syncrun", "providercostchange", actions=("view",)),
 )
 MANAGE_DISCOUNTS = Role(
     "Discount managers",

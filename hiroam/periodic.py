@@ -44,4 +44,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Deletes expired refresh tokens and their blacklist entries.",
         cron="17 3 * * *",
     ),
+    PeriodicJob(
+        name="Sync the eSIM catalogue",
+        task="catalog.tasks.sync_packages",
+        description="Fetches the whole eSIM Access catalogue and upserts it (every 6 hours).",
+        cron="7 */6 * * *",
+        expire_seconds=3 * 3600,  # a sync that could not start in 3 hours waits for the next
+    ),
 )

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -349,3 +350,16 @@ LOGGING = {
 
 # Used once, by `manage.py ensure_demo_admin`, when the database has no user yet.
 DEMO_ADMIN_PASSWORD = env.str("DEMO_ADMIN_PASSWORD", default="")
+
+# ---------------------------------------------------------------- catalogue
+# New packages from the provider: shown at once, or only after an admin activates them.
+CATALOG_NEW_PACKAGES_ACTIVE = env.bool("CATALOG_NEW_PACKAGES_ACTIVE", default=True)
+# Their first selling price: `markup` on the provider cost, or the provider's `retail` price.
+CATALOG_PRICE_RULE = env_text("CATALOG_PRICE_RULE", "markup")
+CATALOG_MARKUP_BPS = env.int("CATALOG_MARKUP_BPS", default=5_000)  # +50 %
+CATALOG_USD_TO_IDR_RATE = env.int("CATALOG_USD_TO_IDR_RATE", default=16_000)  # IDR per USD
+CATALOG_IDR_ROUNDING_STEP = env.int("CATALOG_IDR_ROUNDING_STEP", default=1_000)
+# The longest a cached catalogue answer lives (it is also dropped at once on any change).
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
+if CATALOG_PRICE_RULE not in ("markup", "retail"):
+    raise ImproperlyConfigured("CATALOG_PRICE_RULE must be markup or retail.")

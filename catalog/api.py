@@ -1,0 +1,229 @@
+"""The public catalogue: GET /api/v1/packages and GET /api/v1/packages/{id or slug}."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog import selectors
+from catalog.availability import availability, next_change_at
+from catalog.cache import cached_answer
+from catalog.geography import REGIONS
+from catalog.models import EsimPackage
+from catalog.price_display import CURRENCIES, DisplayPrice, display_prices
+from hiroam.api.errors import NotFoundError
+
+
+def package_body(
+    package: EsimPackage, price: DisplayPrice, currency: str, now: datetime, *, detail: bool = False
+) -> dict[str, Any]:
+    status = availability(package, now)
+    body = {
+        "id": str(package.pk),
+        "package_code": package.package_code,
+        "slug": package.slug,
+        "name": package.title,
+        "description": package.custom_description or package.description,
+        "volume_bytes": package.volume_bytes,
+        "duration": package.duration,
+        "duration_unit": package.duration_unit,
+        "data_type": package.data_type,
+        "speed": package.speed,
+        "location_codes": package.location_codes,
+        "location_names": package.location_names,
+        "coverage": package.coverage,
+        "region": package.region,
+        "category": package.category,
+        "supports_topup": package.support_topup,
+        "is_featured": package.is_featured,
+        "is_bestseller": package.is_bestseller,
+        "is_new": package.is_new,
+        "tags": package.tags,
+        "image_url": package.image_url or None,
+        "max_per_order": package.max_per_order,
+        "pricing": price.as_block(currency),
+        "availability": {
+            "isPurchasable": status.is_purchasable,
+            "reason": status.reason,
+            "reasonCode": status.reason_code,
+            "availableAt": status.available_at.isoformat() if status.available_at else None,
+            "stockRemaining": status.stock_remaining,
+        },
+    }
+    if detail:
+        body["operators"] = package.operator_list
+        body["ip_export"] = package.ip_export
+        body["activation"] = (
+            "on first network use" if package.active_type == 2 else "on installation"
+        )
+    return body
+
+
+def _lifetime_seconds(
+    packages: list[EsimPackage], prices: dict[Any, DisplayPrice], now: datetime
+) -> float:
+    """How long an answer stays true by the clock: until a window opens or closes, or a
+    discount ends (saves invalidate it sooner)."""
+    moments = [moment for moment in (next_change_at(packages, now),) if moment]
+    moments += [
+        price.discount_ends_at
+        for price in prices.values()
+        if price.discount_ends_at and price.discount_ends_at > now
+    ]
+    return min(((moment - now).total_seconds() for moment in moments), default=float("inf"))
+
+
+class PricingSchema(serializers.Serializer):
+    currency = serializers.CharField()
+    originalPrice = serializers.IntegerField(help_text="Minor units: USD cents or whole IDR.")
+    finalPrice = serializers.IntegerField()
+    hasDiscount = serializers.BooleanField()
+    discountLabel = serializers.CharField(allow_null=True)
+    savingsAmount = serializers.IntegerField()
+    scheduleName = serializers.CharField(allow_null=True)
+    badgeText = serializers.CharField(allow_null=True)
+    badgeColor = serializers.CharField(allow_null=True)
+    discountEndsAt = serializers.DateTimeField(allow_null=True)
+
+
+class AvailabilitySchema(serializers.Serializer):
+    isPurchasable = serializers.BooleanField()
+    reason = serializers.CharField(allow_null=True)
+    reasonCode = serializers.CharField(
+        allow_null=True, help_text="inactive, discontinued, unavailable, not_yet, expired, out_of_stock"
+    )
+    availableAt = serializers.DateTimeField(allow_null=True)
+    stockRemaining = serializers.IntegerField(allow_null=True)
+
+
+class PackageSchema(serializers.Serializer):
+    """Documents the answer (built by package_body)."""
+
+    id = serializers.UUIDField()
+    package_code = serializers.CharField()
+    slug = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    description = serializers.CharField()
+    volume_bytes = serializers.IntegerField()
+    duration = serializers.IntegerField()
+    duration_unit = serializers.CharField()
+    data_type = serializers.IntegerField()
+    speed = serializers.CharField()
+    location_codes = serializers.ListField(child=serializers.CharField())
+    location_names = serializers.DictField(child=serializers.CharField())
+    coverage = serializers.CharField()
+    region = serializers.CharField()
+    category = serializers.CharField()
+    supports_topup = serializers.BooleanField()
+    is_featured = serializers.BooleanField()
+    is_bestseller = serializers.BooleanField()
+    is_new = serializers.BooleanField()
+    tags = serializers.ListField(child=serializers.CharField())
+    image_url = serializers.URLField(allow_null=True)
+    max_per_order = serializers.IntegerField()
+    pricing = PricingSchema()
+    availability = AvailabilitySchema()
+
+
+class PackageListSchema(serializers.Serializer):
+    packages = PackageSchema(many=True)
+    total = serializers.IntegerField()
+    pagination = serializers.DictField()
+    filters = serializers.DictField(help_text="categories, regions, priceRange {min, max, currency}")
+
+
+class PackageListView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "packages"
+
+    class Query(serializers.Serializer):
+        currency = serializers.ChoiceField(choices=CURRENCIES, default="USD")
+        category = serializers.CharField(max_length=50, required=False)
+        country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+        region = serializers.ChoiceField(choices=REGIONS, required=False)
+        featured = serializers.BooleanField(required=False, allow_null=True, default=None)
+        min_price = serializers.IntegerField(min_value=0, required=False)
+        max_price = serializers.IntegerField(min_value=0, required=False)
+        q = serializers.CharField(max_length=100, required=False)
+        data_type = serializers.IntegerField(min_value=1, max_value=4, required=False)
+        sort = serializers.ChoiceField(choices=list(selectors.SORTS), default="sort_order")
+        page = serializers.IntegerField(min_value=1, default=1)
+        page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
+
+    @extend_schema(
+        parameters=[Query],
+        responses={200: PackageListSchema},
+        tags=["catalog"],
+        operation_id="packages_list",
+        description="Active packages with their price and availability, and facets for filtering.",
+    )
+    def get(self, request: Request) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        return Response(cached_answer("list", params, lambda: _package_list(params)))
+
+
+def _package_list(params: dict[str, Any]) -> tuple[dict[str, Any], float]:
+    now = timezone.now()
+    page, page_size = params.pop("page"), params.pop("page_size")
+    filters = selectors.PackageFilters(**params)
+    packages = selectors.filtered_packages(filters)
+    total = packages.count()
+    on_page = list(packages[(page - 1) * page_size : page * page_size])
+    prices = display_prices(on_page, filters.currency, now)
+    answer = {
+        "packages": [
+            package_body(package, prices[package.pk], filters.currency, now) for package in on_page
+        ],
+        "total": total,
+        "pagination": {
+            "page": page,
+            "page_size": page_size,
+            "total": total,
+            "total_pages": -(-total // page_size),
+        },
+        "filters": selectors.catalogue_facets(filters.currency),
+    }
+    return answer, _lifetime_seconds(on_page, prices, now)
+
+
+class PackageDetailView(APIView):
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "packages"
+
+    class Query(serializers.Serializer):
+        currency = serializers.ChoiceField(choices=CURRENCIES, default="USD")
+
+    @extend_schema(
+        parameters=[Query, OpenApiParameter("id_or_slug", str, OpenApiParameter.PATH)],
+        responses={200: PackageSchema},
+        tags=["catalog"],
+    )
+    def get(self, request: Request, id_or_slug: str) -> Response:
+        query = self.Query(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        currency = query.validated_data["currency"]
+
+        def build() -> tuple[dict[str, Any] | None, float]:
+            package = selectors.listed_package(id_or_slug)
+            if package is None:
+                return None, 0
+            now = timezone.now()
+            prices = display_prices([package], currency, now)
+            return package_body(
+                package, prices[package.pk], currency, now, detail=True
+            ), _lifetime_seconds([package], prices, now)
+
+        body = cached_answer("detail", {"key": id_or_slug, "currency": currency}, build)
+        if body is None:
+            raise NotFoundError("No such package.")
+        return Response(body)

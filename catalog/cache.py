@@ -1,0 +1,70 @@
+"""Cached catalogue answers, dropped the moment anything they show changes.
+
+Every cached answer's key includes the catalogue version, a counter in Redis. Any change to a
+package, a price or a price schedule bumps it (after its transaction commits), so the next
+request misses and recomputes: a cached answer is never stale after an admin saves. Answers
+also expire at the next moment something turns on or off by the clock (an availability window,
+a schedule), and after CATALOG_CACHE_SECONDS at the latest.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "catalog:version"
+
+
+def catalog_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, 1, timeout=None)
+        version = cache.get(VERSION_KEY, 1)
+    return int(version)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (Redis was emptied): any new value invalidates
+        cache.add(VERSION_KEY, 2, timeout=None)
+    except Exception:
+        logger.exception("Could not invalidate the catalogue cache")
+
+
+def invalidate_catalog_cache() -> None:
+    """Call from any write that changes what the catalogue shows; runs after commit."""
+    transaction.on_commit(_bump)
+
+
+def cached_answer(name: str, params: dict[str, Any], build: Callable[[], tuple[Any, float]]) -> Any:
+    """The cached answer for (name, params) at the current catalogue version, or `build()`'s
+    answer stored for the seconds it says (capped by CATALOG_CACHE_SECONDS)."""
+    if settings.CATALOG_CACHE_SECONDS <= 0:
+        return build()[0]
+    try:
+        digest = hashlib.sha256(
+            json.dumps(params, sort_keys=True, default=str).encode()
+        ).hexdigest()[:32]
+        key = f"catalog:{name}:v{catalog_version()}:{digest}"
+        hit = cache.get(key)
+    except Exception:  # Redis down: serve uncached rather than fail
+        logger.warning("Catalogue cache unavailable", exc_info=True)
+        return build()[0]
+    if hit is not None:
+        return hit
+    answer, lifetime_seconds = build()
+    timeout = int(min(settings.CATALOG_CACHE_SECONDS, lifetime_seconds))
+    if timeout > 0:
+        try:
+            cache.set(key, answer, timeout=timeout)
+        except Exception:
+            logger.warning("Catalogue cache unavailable", exc_info=True)
+    return answer

@@ -1,0 +1,79 @@
+"""The price a customer sees for a package, as the catalogue API shows it.
+
+The catalogue sits below pricing, so it cannot call the pricing engine; pricing registers
+itself as the price source when it loads (pricing.apps). Until then, and for any package it
+does not price, the base price is shown.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from catalog.models import EsimPackage
+
+CURRENCIES = ("USD", "IDR")
+
+
+@dataclass(frozen=True)
+class DisplayPrice:
+    original: int  # minor units of the currency: USD cents or whole IDR
+    final: int
+    discount_label: str | None = None  # e.g. "20% OFF"
+    schedule_name: str | None = None
+    badge_text: str | None = None
+    badge_color: str | None = None
+    discount_ends_at: datetime | None = None
+
+    @property
+    def savings(self) -> int:
+        return max(0, self.original - self.final)
+
+    def as_block(self, currency: str) -> dict[str, Any]:
+        return {
+            "currency": currency,
+            "originalPrice": self.original,
+            "finalPrice": self.final,
+            "hasDiscount": self.final < self.original,
+            "discountLabel": self.discount_label,
+            "savingsAmount": self.savings,
+            "scheduleName": self.schedule_name,
+            "badgeText": self.badge_text,
+            "badgeColor": self.badge_color,
+            "discountEndsAt": self.discount_ends_at.isoformat() if self.discount_ends_at else None,
+        }
+
+
+def base_price(package: EsimPackage, currency: str) -> int:
+    return package.price_usd_cents if currency == "USD" else package.price_idr
+
+
+PriceSource = Callable[[Sequence[EsimPackage], str, datetime], dict[Any, DisplayPrice]]
+
+
+def _base_prices(
+    packages: Sequence[EsimPackage], currency: str, now: datetime
+) -> dict[Any, DisplayPrice]:
+    return {
+        package.pk: DisplayPrice(base_price(package, currency), base_price(package, currency))
+        for package in packages
+    }
+
+
+_price_source: PriceSource = _base_prices
+
+
+def register_price_source(source: PriceSource) -> None:
+    global _price_source  # one process-wide registration, at app load
+    _price_source = source
+
+
+def display_prices(
+    packages: Sequence[EsimPackage], currency: str, now: datetime
+) -> dict[Any, DisplayPrice]:
+    """Prices for many packages at once (the source must not query per package)."""
+    prices = _price_source(packages, currency, now)
+    return {
+        package.pk: prices.get(package.pk) or _base_prices([package], currency, now)[package.pk]
+        for package in packages
+    }

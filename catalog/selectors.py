@@ -1,0 +1,110 @@
+"""Reads of the catalogue for the public API and checkout."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Max, Min, Q, QuerySet
+
+from catalog.models import EsimPackage, SyncStatus
+
+SORTS = {
+    "sort_order": ("sort_order", "{price}", "package_code"),
+    "price": ("{price}", "package_code"),
+    "-price": ("-{price}", "package_code"),
+    "volume": ("volume_bytes", "{price}", "package_code"),
+    "-volume": ("-volume_bytes", "{price}", "package_code"),
+    "duration": ("duration", "{price}", "package_code"),
+    "-duration": ("-duration", "{price}", "package_code"),
+}
+
+
+@dataclass(frozen=True)
+class PackageFilters:
+    currency: str = "USD"
+    category: str | None = None
+    country: str | None = None
+    region: str | None = None
+    featured: bool | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    q: str | None = None
+    data_type: int | None = None
+    sort: str = "sort_order"
+
+
+def price_field(currency: str) -> str:
+    return "price_usd_cents" if currency == "USD" else "price_idr"
+
+
+def listed_packages() -> QuerySet[EsimPackage]:
+    """What the shop shows: active packages the provider still sells."""
+    return EsimPackage.objects.filter(is_active=True).exclude(sync_status=SyncStatus.DISCONTINUED)
+
+
+def in_category(category: str) -> Q:
+    return Q(category_override=category) | Q(category_override="", auto_category=category)
+
+
+def filtered_packages(filters: PackageFilters) -> QuerySet[EsimPackage]:
+    packages = listed_packages()
+    price = price_field(filters.currency)
+    if filters.category:
+        packages = packages.filter(in_category(filters.category))
+    if filters.country:
+        packages = packages.filter(location_codes__contains=[filters.country.upper()])
+    if filters.region:
+        packages = packages.filter(region=filters.region)
+    if filters.featured is not None:
+        packages = packages.filter(is_featured=filters.featured)
+    if filters.min_price is not None:
+        packages = packages.filter(**{f"{price}__gte": filters.min_price})
+    if filters.max_price is not None:
+        packages = packages.filter(**{f"{price}__lte": filters.max_price})
+    if filters.data_type is not None:
+        packages = packages.filter(data_type=filters.data_type)
+    if filters.q:
+        text = filters.q.strip()
+        match = (
+            Q(name__icontains=text)
+            | Q(display_name__icontains=text)
+            | Q(slug__iexact=text)
+            | Q(package_code__iexact=text)
+        )
+        if len(text) == 2 and text.isalpha():
+            match |= Q(location_codes__contains=[text.upper()])
+        packages = packages.filter(match)
+    ordering = [part.format(price=price) for part in SORTS[filters.sort]]
+    return packages.order_by(*ordering)
+
+
+def listed_package(id_or_slug: str) -> EsimPackage | None:
+    """One active package by id or slug; discontinued ones too, so they can say why they
+    cannot be bought."""
+    packages = EsimPackage.objects.filter(is_active=True)
+    try:
+        return packages.filter(pk=uuid.UUID(id_or_slug)).first()
+    except ValueError:
+        return packages.filter(slug=id_or_slug).first()
+
+
+def catalogue_facets(currency: str) -> dict[str, Any]:
+    """What a shopper can filter by, over the whole listed catalogue (three queries)."""
+    packages = listed_packages()
+    categories = sorted(
+        {
+            override or auto
+            for override, auto in packages.values_list(
+                "category_override", "auto_category"
+            ).distinct()
+        }
+        - {""}
+    )
+    regions = sorted(set(packages.values_list("region", flat=True).distinct()) - {""})
+    price = price_field(currency)
+    bounds = packages.aggregate(low=Min(price), high=Max(price))
+    return {
+        "categories": categories,
+        "regions": regions,
+        "priceRange": {"min": bounds["low"] or 0, "max": bounds["high"] or 0, "currency": currency},
+    }
