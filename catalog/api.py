@@ -96,7 +96,8 @@ class AvailabilitySchema(serializers.Serializer):
     isPurchasable = serializers.BooleanField()
     reason = serializers.CharField(allow_null=True)
     reasonCode = serializers.CharField(
-        allow_null=True, help_text="inactive, discontinued, unavailable, not_yet, expired, out_of_stock"
+        allow_null=True,
+        help_text="inactive, discontinued, unavailable, not_yet, expired, out_of_stock",
     )
     availableAt = serializers.DateTimeField(allow_null=True)
     stockRemaining = serializers.IntegerField(allow_null=True)
@@ -135,7 +136,7 @@ class PackageListSchema(serializers.Serializer):
     packages = PackageSchema(many=True)
     total = serializers.IntegerField()
     pagination = serializers.DictField()
-    filters = serializers.DictField(help_text="categories, regions, priceRange {min, max, currency}")
+    filters = serializers.DictField(help_text="categories, regions, priceRange {min, max}")
 
 
 class PackageListView(APIView):
