@@ -30,6 +30,8 @@ def snapshot(obj: models.Model) -> Snapshot:
     of many-to-many relations."""
     values: Snapshot = {}
     for field in obj._meta.concrete_fields:
+        if getattr(field, "auto_now", False):  # "last modified" stamps change on every save
+            continue
         values[field.attname] = field.value_from_object(obj)
     if obj.pk is not None:
         for field in obj._meta.many_to_many:

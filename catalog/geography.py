@@ -1,6 +1,8 @@
 """Where a package works: every ISO-3166 country by continent, so the sync can derive a
 package's region and default category."""
 
+from collections import Counter
+
 CONTINENT_COUNTRIES = {
     "asia": (
         "AF AM AZ BD BN BT CN GE HK ID IN JP KG KH KP KR KZ LA LK MM MN MO MV MY NP PH PK SG TH "
@@ -41,10 +43,14 @@ def coverage_of(location_codes: tuple[str, ...] | list[str], provider_location_c
 
 
 def region_of(location_codes: tuple[str, ...] | list[str], coverage: str) -> str:
-    """The continent a package serves; several continents make it multi-region."""
+    """The continent a package serves: the one holding at least two thirds of its countries
+    (a "Europe" package that also covers Turkey is still European), else multi-region."""
     if coverage == "global":
         return "global"
-    continents = {CONTINENT_OF.get(code.upper(), "") for code in location_codes} - {""}
-    if len(continents) == 1:
-        return continents.pop()
-    return "multi-region"
+    continents = Counter(
+        CONTINENT_OF[code.upper()] for code in location_codes if code.upper() in CONTINENT_OF
+    )
+    if not continents:
+        return "multi-region"
+    continent, countries = continents.most_common(1)[0]
+    return continent if countries * 3 >= sum(continents.values()) * 2 else "multi-region"

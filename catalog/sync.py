@@ -29,11 +29,29 @@ logger = logging.getLogger(__name__)
 
 # Fields the sync owns. Everything else on EsimPackage belongs to admins.
 SYNCED_FIELDS = (
-    "slug", "name", "description", "volume_bytes", "duration", "duration_unit", "data_type",
-    "speed", "location_codes", "location_names", "operator_list", "provider_location_code",
-    "ip_export", "sms_status", "support_topup", "active_type", "provider_price_units",
-    "base_price_cents", "retail_price_cents", "coverage", "region", "auto_category",
-)  # fmt: skip
+    "slug",
+    "name",
+    "description",
+    "volume_bytes",
+    "duration",
+    "duration_unit",
+    "data_type",
+    "speed",
+    "location_codes",
+    "location_names",
+    "operator_list",
+    "provider_location_code",
+    "ip_export",
+    "sms_status",
+    "support_topup",
+    "active_type",
+    "provider_price_units",
+    "base_price_cents",
+    "retail_price_cents",
+    "coverage",
+    "region",
+    "auto_category",
+)
 SYNC_LOCK_ID = 4_201_001  # pg advisory lock: one sync at a time
 
 Progress = Callable[[int, int], None]
@@ -186,11 +204,15 @@ def _apply(
             to_update, [*SYNCED_FIELDS, "sync_status", "sync_error", "synced_at", "updated_at"]
         )
     ProviderCostChange.objects.bulk_create(cost_changes)
-    counts.discontinued = (
-        EsimPackage.objects.exclude(sync_status=SyncStatus.DISCONTINUED)
-        .exclude(package_code__in=seen)
-        .update(sync_status=SyncStatus.DISCONTINUED, synced_at=now, updated_at=now)
-    )
+    vanished = [
+        package.pk
+        for code, package in existing.items()
+        if code not in seen and package.sync_status != SyncStatus.DISCONTINUED
+    ]
+    if vanished:  # no statement at all when nothing vanished: a quiet sync writes nothing
+        counts.discontinued = EsimPackage.objects.filter(pk__in=vanished).update(
+            sync_status=SyncStatus.DISCONTINUED, synced_at=now, updated_at=now
+        )
     return counts
 
 
