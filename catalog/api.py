@@ -1,14 +1,15 @@
 """The public catalogue: GET /api/v1/packages and GET /api/v1/packages/{id or slug}."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog import selectors
@@ -17,6 +18,7 @@ from catalog.cache import cached_answer
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import CURRENCIES, DisplayPrice, display_prices
+from hiroam.api.envelope import encode_data, envelope_response
 from hiroam.api.errors import NotFoundError
 
 
@@ -66,7 +68,7 @@ def package_body(
 
 
 def _lifetime_seconds(
-    packages: list[EsimPackage], prices: dict[Any, DisplayPrice], now: datetime
+    packages: Sequence[EsimPackage], prices: dict[Any, DisplayPrice], now: datetime
 ) -> float:
     """How long an answer stays true by the clock: until a window opens or closes, or a
     discount ends (saves invalidate it sooner)."""
@@ -165,20 +167,30 @@ class PackageListView(APIView):
         operation_id="packages_list",
         description="Active packages with their price and availability, and facets for filtering.",
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
-        return Response(cached_answer("list", params, lambda: _package_list(params)))
+        return envelope_response(cached_answer("list", params, lambda: _package_list(params)))
 
 
-def _package_list(params: dict[str, Any]) -> tuple[dict[str, Any], float]:
+def _facets(currency: str) -> dict[str, Any]:
+    # The same for every query of a currency: cached on its own, so a new filter combination
+    # costs only its page.
+    return cached_answer(
+        "facets",
+        {"currency": currency},
+        lambda: (selectors.catalogue_facets(currency), float("inf")),
+    )
+
+
+def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
     now = timezone.now()
     page, page_size = params.pop("page"), params.pop("page_size")
     filters = selectors.PackageFilters(**params)
     packages = selectors.filtered_packages(filters)
     total = packages.count()
-    on_page = list(packages[(page - 1) * page_size : page * page_size])
+    on_page = selectors.page_of(packages, page=page, page_size=page_size)
     prices = display_prices(on_page, filters.currency, now)
     answer = {
         "packages": [
@@ -191,9 +203,9 @@ def _package_list(params: dict[str, Any]) -> tuple[dict[str, Any], float]:
             "total": total,
             "total_pages": -(-total // page_size),
         },
-        "filters": selectors.catalogue_facets(filters.currency),
+        "filters": _facets(filters.currency),
     }
-    return answer, _lifetime_seconds(on_page, prices, now)
+    return encode_data(answer), _lifetime_seconds(on_page, prices, now)
 
 
 class PackageDetailView(APIView):
@@ -209,22 +221,21 @@ class PackageDetailView(APIView):
         responses={200: PackageSchema},
         tags=["catalog"],
     )
-    def get(self, request: Request, id_or_slug: str) -> Response:
+    def get(self, request: Request, id_or_slug: str) -> HttpResponse:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
         currency = query.validated_data["currency"]
 
-        def build() -> tuple[dict[str, Any] | None, float]:
+        def build() -> tuple[bytes | None, float]:
             package = selectors.listed_package(id_or_slug)
             if package is None:
                 return None, 0
             now = timezone.now()
             prices = display_prices([package], currency, now)
-            return package_body(
-                package, prices[package.pk], currency, now, detail=True
-            ), _lifetime_seconds([package], prices, now)
+            body = package_body(package, prices[package.pk], currency, now, detail=True)
+            return encode_data(body), _lifetime_seconds([package], prices, now)
 
-        body = cached_answer("detail", {"key": id_or_slug, "currency": currency}, build)
-        if body is None:
+        encoded = cached_answer("detail", {"key": id_or_slug, "currency": currency}, build)
+        if encoded is None:
             raise NotFoundError("No such package.")
-        return Response(body)
+        return envelope_response(encoded)

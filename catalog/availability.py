@@ -1,5 +1,6 @@
 """Whether a package can be bought now, and if not why (the plan's checkAvailability)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,7 +35,7 @@ def availability(package: EsimPackage, now: datetime) -> Availability:
     return Availability(True)
 
 
-def next_change_at(packages: list[EsimPackage], now: datetime) -> datetime | None:
+def next_change_at(packages: Sequence[EsimPackage], now: datetime) -> datetime | None:
     """The next moment any of these packages becomes or stops being available by the clock."""
     moments = [
         moment

@@ -46,14 +46,17 @@ def invalidate_catalog_cache() -> None:
 
 def cached_answer(name: str, params: dict[str, Any], build: Callable[[], tuple[Any, float]]) -> Any:
     """The cached answer for (name, params) at the current catalogue version, or `build()`'s
-    answer stored for the seconds it says (capped by CATALOG_CACHE_SECONDS)."""
+    answer stored for the seconds it says (capped by CATALOG_CACHE_SECONDS). A None answer is
+    not cached. Answers are stored as built: build encoded bytes to skip re-rendering."""
     if settings.CATALOG_CACHE_SECONDS <= 0:
         return build()[0]
     try:
         digest = hashlib.sha256(
             json.dumps(params, sort_keys=True, default=str).encode()
         ).hexdigest()[:32]
-        key = f"catalog:{name}:v{catalog_version()}:{digest}"
+        # The release is part of the key: a deploy that changes an answer's shape never
+        # serves what the previous release cached.
+        key = f"catalog:{settings.APP_VERSION}:{name}:v{catalog_version()}:{digest}"
         hit = cache.get(key)
     except Exception:  # Redis down: serve uncached rather than fail
         logger.warning("Catalogue cache unavailable", exc_info=True)

@@ -27,6 +27,10 @@ class StockType(models.TextChoices):
     LIMITED = "limited", "Limited"
 
 
+# The packages the shop lists (catalog.selectors.listed_packages).
+LISTED = Q(is_active=True) & ~Q(sync_status=SyncStatus.DISCONTINUED)
+
+
 class EsimPackage(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 

@@ -4,9 +4,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max, Min, Q, QuerySet
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Max, Min, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
 
-from catalog.models import EsimPackage, SyncStatus
+from catalog.models import LISTED, EsimPackage
 
 SORTS = {
     "sort_order": ("sort_order", "{price}", "package_code"),
@@ -39,7 +41,7 @@ def price_field(currency: str) -> str:
 
 def listed_packages() -> QuerySet[EsimPackage]:
     """What the shop shows: active packages the provider still sells."""
-    return EsimPackage.objects.filter(is_active=True).exclude(sync_status=SyncStatus.DISCONTINUED)
+    return EsimPackage.objects.filter(LISTED)
 
 
 def in_category(category: str) -> Q:
@@ -75,7 +77,16 @@ def filtered_packages(filters: PackageFilters) -> QuerySet[EsimPackage]:
             match |= Q(location_codes__contains=[text.upper()])
         packages = packages.filter(match)
     ordering = [part.format(price=price) for part in SORTS[filters.sort]]
-    return packages.order_by(*ordering)
+    # The operator lists (large for regional and global packages) are shown only in detail.
+    return packages.defer("operator_list").order_by(*ordering)
+
+
+def page_of(packages: QuerySet[EsimPackage], *, page: int, page_size: int) -> list[EsimPackage]:
+    """One page, in two short queries: the ids are sorted on narrow rows, then only the page's
+    rows are read whole. Sorting whole rows (wide: names and coverage) costs several times more."""
+    ids = list(packages.values_list("pk", flat=True)[(page - 1) * page_size : page * page_size])
+    by_id = packages.model.objects.defer("operator_list").in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def listed_package(id_or_slug: str) -> EsimPackage | None:
@@ -89,22 +100,17 @@ def listed_package(id_or_slug: str) -> EsimPackage | None:
 
 
 def catalogue_facets(currency: str) -> dict[str, Any]:
-    """What a shopper can filter by, over the whole listed catalogue (three queries)."""
-    packages = listed_packages()
-    categories = sorted(
-        {
-            override or auto
-            for override, auto in packages.values_list(
-                "category_override", "auto_category"
-            ).distinct()
-        }
-        - {""}
-    )
-    regions = sorted(set(packages.values_list("region", flat=True).distinct()) - {""})
+    """What a shopper can filter by, over the whole listed catalogue, in one query."""
     price = price_field(currency)
-    bounds = packages.aggregate(low=Min(price), high=Max(price))
+    effective_category = Coalesce(NullIf("category_override", Value("")), "auto_category")
+    found = listed_packages().aggregate(
+        categories=ArrayAgg(effective_category, distinct=True, default=[]),
+        regions=ArrayAgg("region", distinct=True, default=[]),
+        low=Min(price),
+        high=Max(price),
+    )
     return {
-        "categories": categories,
-        "regions": regions,
-        "priceRange": {"min": bounds["low"] or 0, "max": bounds["high"] or 0, "currency": currency},
+        "categories": sorted(set(found["categories"]) - {"", None}),
+        "regions": sorted(set(found["regions"]) - {""}),
+        "priceRange": {"min": found["low"] or 0, "max": found["high"] or 0, "currency": currency},
     }

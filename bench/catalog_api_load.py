@@ -1,0 +1,117 @@
+"""Throughput and latency of GET /api/v1/packages?page_size=100 under 20 concurrent clients on
+gunicorn: with the answers cached (warm), with every answer a cache miss (cold), and with the
+cache switched off.
+
+    apt-get install wrk   # once
+    .venv/bin/python bench/catalog_api_load.py [--seconds 20] [--connections 20]
+
+Runs on its own database (hiroam_bench), syncing the sandbox catalogue first. Targets
+(issue 4): p95 under 50 ms warm and under 150 ms cold with 20 concurrent clients.
+"""
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from support import bench_environment, free_port, prepare_database, use_django, web_server
+
+# Pages a browsing crowd asks for: several pages, filters and sorts.
+PATHS = [
+    "/api/v1/packages?page_size=100",
+    "/api/v1/packages?page_size=100&page=2",
+    "/api/v1/packages?page_size=100&page=5",
+    "/api/v1/packages?page_size=100&country=JP",
+    "/api/v1/packages?page_size=100&region=europe&sort=price",
+    "/api/v1/packages?page_size=100&currency=IDR&sort=-volume",
+    "/api/v1/packages?page_size=100&q=Thailand",
+    "/api/v1/packages?page_size=100&category=asia&page=3",
+]
+
+LUA = """
+paths = {PATHS}
+counter = 0
+unique = UNIQUE
+request = function()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  if unique then
+    -- a price cap above every price, different each time: every answer is a cache miss
+    path = path .. "&max_price=" .. (100000000 + counter)
+  end
+  return wrk.format("GET", path)
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    "RESULT requests=%d errors=%d seconds=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f\\n",
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
+""".replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
+
+
+def run_wrk(base: str, seconds: int, connections: int, *, unique: bool = False) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA.replace("UNIQUE", "true" if unique else "false"))
+    output = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            script.name,
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    Path(script.name).unlink()
+    result = next(line for line in output.splitlines() if line.startswith("RESULT"))
+    fields = dict(part.split("=") for part in result.split()[1:])
+    rps = int(fields["requests"]) / float(fields["seconds"])
+    latency = f"p50 {fields['p50_ms']} ms  p95 {fields['p95_ms']} ms  p99 {fields['p99_ms']} ms"
+    return f"{rps:7.1f} req/s  {latency}  errors {fields['errors']}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=20)
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    port = free_port()
+    env = bench_environment(port, THROTTLING_ENABLED="false")
+    prepare_database(env)
+    with web_server(env, port):
+        use_django(env)
+        from django.utils import timezone
+
+        from catalog.sync import sync_catalogue
+        from hiroam.integrations.esim_access import esim_access_client
+
+        sync_catalogue(
+            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
+        )
+    modes: tuple[tuple[str, dict[str, str], bool], ...] = (
+        ("warm", {}, False),  # the same eight pages again and again: answered from Redis
+        ("cold", {}, True),  # every answer a miss (only the shared facets are cached)
+        ("cache off", {"CATALOG_CACHE_SECONDS": "0"}, False),  # nothing cached at all
+    )
+    for label, extra, unique in modes:
+        port = free_port()
+        with web_server(bench_environment(port, THROTTLING_ENABLED="false", **extra), port) as base:
+            run_wrk(base, 3, options.connections)  # warm-up: imports, connections, first cache fill
+            result = run_wrk(base, options.seconds, options.connections, unique=unique)
+            print(f"{label:10} {options.connections} clients, {options.seconds} s: {result}")
+
+
+if __name__ == "__main__":
+    main()
