@@ -33,12 +33,17 @@ LUA = """
 paths = {PATHS}
 counter = 0
 unique = UNIQUE
+threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]
   if unique then
     -- a price cap above every price, different each time: every answer is a cache miss
-    path = path .. "&max_price=" .. (100000000 + counter)
+    path = path .. "&max_price=" .. (100000000 + id * 10000000 + counter)
   end
   return wrk.format("GET", path)
 end
@@ -84,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     options = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -107,7 +114,8 @@ def main() -> None:
     )
     for label, extra, unique in modes:
         port = free_port()
-        with web_server(bench_environment(port, THROTTLING_ENABLED="false", **extra), port) as base:
+        env = bench_environment(port, THROTTLING_ENABLED="false", **extra)
+        with web_server(env, port, workers=options.workers, threads=options.threads) as base:
             run_wrk(base, 3, options.connections)  # warm-up: imports, connections, first cache fill
             result = run_wrk(base, options.seconds, options.connections, unique=unique)
             print(f"{label:10} {options.connections} clients, {options.seconds} s: {result}")

@@ -46,7 +46,7 @@ def prepare_database(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def web_server(env: dict[str, str], port: int, workers: int = 2, threads: int = 4) -> Iterator[str]:
+def web_server(env: dict[str, str], port: int, workers: int = 4, threads: int = 1) -> Iterator[str]:
     server = subprocess.Popen(
         [
             *(str(BIN / "gunicorn"), "hiroam.wsgi:application", "--bind", f"127.0.0.1:{port}"),
