@@ -217,3 +217,23 @@ def test_the_whole_sandbox_catalogue_syncs_through_the_real_client(live_server, 
         "global",
     }
     assert EsimPackage.objects.filter(region="europe", coverage="regional").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sync_command_reports_what_it_did(live_server, settings, capsys):
+    from django.core.management import call_command
+
+    from hiroam.integrations.esim_access import esim_access_client
+
+    settings.ESIM_API_URL = f"{live_server.url}/sandbox/esim-access"
+    esim_access_client.cache_clear()
+    try:
+        call_command("sync_packages")
+        call_command("sync_packages")
+    finally:
+        esim_access_client.cache_clear()
+
+    out = capsys.readouterr().out.splitlines()
+    assert "created" in out[0] and " 0 failed" in out[0]
+    assert " 0 created, 0 updated" in out[1]
+    assert SyncRun.objects.filter(trigger="command", status="succeeded").count() == 2
