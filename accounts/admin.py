@@ -25,7 +25,7 @@ from django_celery_beat.models import (
 )
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.audit import AuditedAdminMixin, record_admin_action
+from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import SUPERUSER_GRANTED_ROLES
 
@@ -108,7 +108,7 @@ class RoleAdmin(AuditedAdminMixin, DjangoGroupAdmin):
 
 
 @admin.register(AdminAuditEntry)
-class AdminAuditEntryAdmin(admin.ModelAdmin):
+class AdminAuditEntryAdmin(ReadOnlyModelAdmin):
     """Read-only: the trail is written by Admin itself and never edited."""
 
     list_display = (
@@ -129,15 +129,6 @@ class AdminAuditEntryAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "object_repr", "object_id")
     list_select_related = ("content_type",)
     readonly_fields = [field.name for field in AdminAuditEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 # Periodic jobs are declared in code (hiroam.periodic) but paused and resumed here, so their

@@ -229,3 +229,16 @@ def _was_audited(request: HttpRequest, obj: models.Model) -> bool:
 
 class AuditedModelAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The base of every ModelAdmin in HIROAM."""
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records written by the system (audit entries, sync runs): seen, never edited."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

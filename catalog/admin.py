@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accounts.audit import AuditedModelAdmin, record_admin_change, snapshot
+from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin, record_admin_change, snapshot
 from catalog import services
 from catalog.cache import invalidate_catalog_cache
 from catalog.geography import REGIONS
@@ -192,31 +192,7 @@ class EsimPackageAdmin(AuditedModelAdmin):
             "From the provider (read-only)",
             {
                 "classes": ("collapse",),
-                "fields": (
-                    "package_code",
-                    "slug",
-                    "name",
-                    "description",
-                    "volume_bytes",
-                    "duration",
-                    "duration_unit",
-                    "data_type",
-                    "speed",
-                    "location_codes",
-                    "location_names",
-                    "coverage",
-                    "region",
-                    "auto_category",
-                    "provider_location_code",
-                    "ip_export",
-                    "sms_status",
-                    "support_topup",
-                    "active_type",
-                    "provider_price_units",
-                    "base_price_cents",
-                    "retail_price_cents",
-                    "operator_list",
-                ),
+                "fields": ("package_code", *SYNCED_FIELDS),
             },
         ),
         (
@@ -372,7 +348,7 @@ class EsimPackageAdmin(AuditedModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyModelAdmin):
     """Read-only: what each sync did. "Sync now" queues a run."""
 
     list_display = (
@@ -392,15 +368,6 @@ class SyncRunAdmin(admin.ModelAdmin):
     readonly_fields = [field.name for field in SyncRun._meta.fields]
     change_list_template = "admin/catalog/syncrun/change_list.html"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     def get_urls(self) -> list[Any]:
         sync_now = path(
             "sync-now/", self.admin_site.admin_view(self.sync_now), name="catalog_syncrun_sync_now"
@@ -417,7 +384,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderCostChange)
-class ProviderCostChangeAdmin(admin.ModelAdmin):
+class ProviderCostChangeAdmin(ReadOnlyModelAdmin):
     list_display = ("changed_at", "package", "old_cost", "new_cost")
     list_select_related = ("package",)
     search_fields = ("package__package_code", "package__name")
@@ -429,12 +396,3 @@ class ProviderCostChangeAdmin(admin.ModelAdmin):
     @admin.display(description="new cost")
     def new_cost(self, change: ProviderCostChange) -> str:
         return _money(change.new_cost_cents)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
