@@ -1,0 +1,325 @@
+"""The pricing engine: pure functions over plain dataclasses. No ORM, no clock, no settings:
+the moment and the exchange rate are arguments, so every price can be recomputed and explained.
+
+Money is integer minor units: USD cents and whole IDR. Percentages are basis points
+(2500 = 25 %). Every rounding is named where it happens:
+
+- a scheduled percentage discount is rounded half up to the unit (25 % off $9.99 = $2.50 off);
+- a promo code percentage is floored to the unit (20 % off $9.99 = $1.99 off);
+- USD amounts become IDR at `usd_to_idr_rate` (IDR per USD), rounded half up to the rupiah.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+BPS = 10_000  # basis points in a whole
+
+
+class DiscountKind(StrEnum):
+    PERCENTAGE = "percentage"  # value in basis points
+    FIXED = "fixed"  # value in USD cents
+    PRICE_OVERRIDE = "price_override"  # a set price for the period
+
+
+# ------------------------------------------------------------------------------ rounding
+def round_half_up_div(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up, for non-negative numbers."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def usd_cents_to_idr(cents: int, usd_to_idr_rate: int) -> int:
+    return round_half_up_div(cents * usd_to_idr_rate, 100)
+
+
+# ------------------------------------------------------------------------------ package prices
+@dataclass(frozen=True)
+class Prices:
+    usd_cents: int
+    idr: int
+
+    def minus(self, other: Prices) -> Prices:
+        return Prices(self.usd_cents - other.usd_cents, self.idr - other.idr)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A price schedule as the engine needs it."""
+
+    id: str
+    name: str
+    kind: DiscountKind
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    value: int = 0  # basis points (percentage) or USD cents (fixed)
+    override_usd_cents: int | None = None
+    override_idr: int | None = None
+    priority: int = 0
+    is_active: bool = True
+    badge_text: str = ""
+    badge_color: str = ""
+
+    def is_live_at(self, moment: datetime) -> bool:
+        """Half-open window: live at `starts_at`, no longer at `ends_at`."""
+        return self.is_active and self.starts_at <= moment < self.ends_at
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the engine decided about one rule, and why."""
+
+    rule: str
+    applied: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class PackagePrice:
+    original: Prices
+    final: Prices
+    schedule: Schedule | None
+    considered: tuple[Verdict, ...]
+
+    @property
+    def has_discount(self) -> bool:
+        return self.final.usd_cents < self.original.usd_cents
+
+    @property
+    def savings(self) -> Prices:
+        return Prices(
+            max(0, self.original.usd_cents - self.final.usd_cents),
+            max(0, self.original.idr - self.final.idr),
+        )
+
+    @property
+    def discount_bps(self) -> int:
+        """The USD saving as basis points of the original price, floored (never overstated)."""
+        if not self.original.usd_cents:
+            return 0
+        return self.savings.usd_cents * BPS // self.original.usd_cents
+
+    @property
+    def discount_ends_at(self) -> datetime | None:
+        return self.schedule.ends_at if self.schedule and self.has_discount else None
+
+
+def winning_schedule(schedules: Sequence[Schedule], moment: datetime) -> Schedule | None:
+    """The live schedule with the highest priority; on a tie the earliest created wins."""
+    live = [schedule for schedule in schedules if schedule.is_live_at(moment)]
+    return min(live, key=lambda s: (-s.priority, s.created_at, s.id), default=None)
+
+
+def _why_not(schedule: Schedule, moment: datetime, winner: Schedule | None) -> str:
+    if not schedule.is_active:
+        return "switched off"
+    if moment < schedule.starts_at:
+        return f"starts {schedule.starts_at.isoformat()}"
+    if moment >= schedule.ends_at:
+        return f"ended {schedule.ends_at.isoformat()}"
+    assert winner is not None  # it is live, so some schedule won  # noqa: S101
+    if winner.priority > schedule.priority:
+        return f"outranked by {winner.name!r} (priority {winner.priority} > {schedule.priority})"
+    return f"tied with {winner.name!r} at priority {schedule.priority}; the earlier created wins"
+
+
+def _scheduled_price(base: Prices, schedule: Schedule, usd_to_idr_rate: int) -> Prices:
+    if schedule.kind is DiscountKind.PRICE_OVERRIDE:
+        usd = base.usd_cents if schedule.override_usd_cents is None else schedule.override_usd_cents
+        idr = (
+            schedule.override_idr
+            if schedule.override_idr is not None
+            else usd_cents_to_idr(usd, usd_to_idr_rate)
+        )
+        return Prices(max(0, usd), max(0, idr))
+    if schedule.kind is DiscountKind.PERCENTAGE:
+        bps = min(max(schedule.value, 0), BPS)
+        off = Prices(
+            round_half_up_div(base.usd_cents * bps, BPS), round_half_up_div(base.idr * bps, BPS)
+        )
+    else:
+        off = Prices(schedule.value, usd_cents_to_idr(schedule.value, usd_to_idr_rate))
+    return Prices(max(0, base.usd_cents - off.usd_cents), max(0, base.idr - off.idr))
+
+
+def price_package(
+    *, base: Prices, schedules: Sequence[Schedule], moment: datetime, usd_to_idr_rate: int
+) -> PackagePrice:
+    """A package's price at `moment`: its base price, changed by the winning live schedule."""
+    winner = winning_schedule(schedules, moment)
+    considered = tuple(
+        Verdict(
+            schedule.name,
+            schedule is winner,
+            "applied" if schedule is winner else _why_not(schedule, moment, winner),
+        )
+        for schedule in schedules
+    )
+    final = base if winner is None else _scheduled_price(base, winner, usd_to_idr_rate)
+    return PackagePrice(original=base, final=final, schedule=winner, considered=considered)
+
+
+def next_price_change(schedules: Sequence[Schedule], moment: datetime) -> datetime | None:
+    """The next moment any schedule starts or ends: a price computed now holds until then."""
+    edges = [
+        edge
+        for schedule in schedules
+        if schedule.is_active
+        for edge in (schedule.starts_at, schedule.ends_at)
+        if edge > moment
+    ]
+    return min(edges, default=None)
+
+
+# ------------------------------------------------------------------------------ order totals
+@dataclass(frozen=True)
+class Line:
+    package_id: str
+    quantity: int
+    unit_price_cents: int  # the original (base) price
+    unit_discount_cents: int = 0  # the product discount per unit (from the package's schedule)
+    schedule_name: str = ""
+
+
+@dataclass(frozen=True)
+class PromoCode:
+    code: str
+    kind: DiscountKind  # PERCENTAGE (basis points) or FIXED (cents)
+    value: int
+    max_discount_cents: int | None = None
+    stackable_with_product_discount: bool = True
+    applicable_package_ids: frozenset[str] | None = None  # None: every package
+    excluded_package_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def covers(self, package_id: str) -> bool:
+        if package_id in self.excluded_package_ids:
+            return False
+        return self.applicable_package_ids is None or package_id in self.applicable_package_ids
+
+
+@dataclass(frozen=True)
+class LineTotal:
+    line: Line
+    subtotal_cents: int
+    product_discount_cents: int
+    code_discount_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents - self.product_discount_cents - self.code_discount_cents
+
+
+@dataclass(frozen=True)
+class OrderTotal:
+    lines: tuple[LineTotal, ...]
+    code_verdict: Verdict | None
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(line.subtotal_cents for line in self.lines)
+
+    @property
+    def product_discount_cents(self) -> int:
+        return sum(line.product_discount_cents for line in self.lines)
+
+    @property
+    def code_discount_cents(self) -> int:
+        return sum(line.code_discount_cents for line in self.lines)
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents - self.product_discount_cents - self.code_discount_cents
+
+    def breakdown(self) -> dict[str, Any]:
+        """Every line and rule, as stored with an order and shown in Admin."""
+        return {
+            "lines": [
+                {
+                    "package_id": item.line.package_id,
+                    "quantity": item.line.quantity,
+                    "unit_price_cents": item.line.unit_price_cents,
+                    "unit_discount_cents": item.line.unit_discount_cents,
+                    "schedule": item.line.schedule_name or None,
+                    "subtotal_cents": item.subtotal_cents,
+                    "product_discount_cents": item.product_discount_cents,
+                    "code_discount_cents": item.code_discount_cents,
+                    "total_cents": item.total_cents,
+                }
+                for item in self.lines
+            ],
+            "code": None
+            if self.code_verdict is None
+            else {
+                "code": self.code_verdict.rule,
+                "applied": self.code_verdict.applied,
+                "reason": self.code_verdict.reason,
+            },
+            "subtotal_cents": self.subtotal_cents,
+            "product_discount_cents": self.product_discount_cents,
+            "code_discount_cents": self.code_discount_cents,
+            "total_cents": self.total_cents,
+        }
+
+
+def _code_discount(code: PromoCode, base_cents: int) -> int:
+    if code.kind is DiscountKind.PERCENTAGE:
+        amount = base_cents * min(max(code.value, 0), BPS) // BPS  # floored to the cent
+        if code.max_discount_cents is not None:
+            amount = min(amount, code.max_discount_cents)
+    else:
+        amount = max(code.value, 0)
+    return min(amount, base_cents)  # never more than what it applies to
+
+
+def _spread(amount: int, weights: Sequence[int]) -> list[int]:
+    """Splits `amount` over lines in proportion to `weights` (largest remainders), so the
+    per-line shares always add up to exactly `amount`."""
+    total = sum(weights)
+    if not total:
+        return [0 for _ in weights]
+    shares = [amount * weight // total for weight in weights]
+    remainders = sorted(
+        range(len(weights)), key=lambda index: (-(amount * weights[index] % total), index)
+    )
+    for index in remainders[: amount - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+def order_total(lines: Sequence[Line], code: PromoCode | None = None) -> OrderTotal:
+    """Product discounts per line first; then the code on what is left of the lines it covers,
+    if it may combine with product discounts."""
+    subtotals = [line.unit_price_cents * line.quantity for line in lines]
+    product = [
+        min(line.unit_discount_cents, line.unit_price_cents) * line.quantity for line in lines
+    ]
+    code_shares = [0 for _ in lines]
+    verdict: Verdict | None = None
+    if code is not None:
+        covered = [index for index, line in enumerate(lines) if code.covers(line.package_id)]
+        has_product_discount = any(product[index] for index in covered)
+        if not covered:
+            verdict = Verdict(code.code, False, "not applicable to these packages")
+        elif has_product_discount and not code.stackable_with_product_discount:
+            verdict = Verdict(
+                code.code, False, "cannot be combined with the packages' own discounts"
+            )
+        else:
+            remaining = [subtotals[index] - product[index] for index in covered]
+            amount = _code_discount(code, sum(remaining))
+            for index, share in zip(covered, _spread(amount, remaining), strict=True):
+                code_shares[index] = share
+            verdict = Verdict(
+                code.code, amount > 0, "applied" if amount else "nothing left to discount"
+            )
+    return OrderTotal(
+        lines=tuple(
+            LineTotal(line, subtotals[index], product[index], code_shares[index])
+            for index, line in enumerate(lines)
+        ),
+        code_verdict=verdict,
+    )
