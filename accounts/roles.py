@@ -25,12 +25,15 @@ MANAGE_PACKAGES = Role(
     "Package managers",
     "Edit packages, base prices, price schedules and availability; start a catalogue sync.",
     _crud("catalog", "esimpackage", actions=("view", "change"))
-    | _crud("catalog", "syncrun", "providercostchange", actions=("view",)),
+    | _crud("catalog", "syncrun", "providercostchange", actions=("view",))
+    | _crud("pricing", "priceschedule", "regionalprice")
+    | _crud("pricing", "exchangerate", actions=("view", "add"))
+    | _crud("pricing", "pricehistory", actions=("view",)),
 )
 MANAGE_DISCOUNTS = Role(
     "Discount managers",
-    "Create and edit promo codes.",
-    frozenset(),
+    "Create and edit promo codes; see their usage.",
+    _crud("pricing", "discountcode") | _crud("pricing", "discountcodeusage", actions=("view",)),
 )
 MANAGE_ORDERS = Role(
     "Order managers",

@@ -104,8 +104,25 @@ class RegionFilter(admin.SimpleListFilter):
         return queryset.filter(region=self.value()) if self.value() else queryset
 
 
+class CatalogueAdmin(AuditedModelAdmin):
+    """For anything the shop shows (packages, prices, schedules): every save or delete drops
+    the cached catalogue answers once it commits."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        invalidate_catalog_cache()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        invalidate_catalog_cache()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        invalidate_catalog_cache()
+
+
 @admin.register(EsimPackage)
-class EsimPackageAdmin(AuditedModelAdmin):
+class EsimPackageAdmin(CatalogueAdmin):
     list_display = (
         "package_code",
         "title",
@@ -230,15 +247,6 @@ class EsimPackageAdmin(AuditedModelAdmin):
         if len(term) == 2 and term.isalpha():  # a country code: every package covering it
             results |= queryset.filter(location_codes__contains=[term.upper()])
         return results, duplicates
-
-    # ---- every save drops the cached catalogue
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        invalidate_catalog_cache()
-
-    def delete_model(self, request: HttpRequest, obj: EsimPackage) -> None:
-        super().delete_model(request, obj)
-        invalidate_catalog_cache()
 
     # ---- bulk actions: each calls a service and audits every package it changed
     def _audited(

@@ -74,9 +74,9 @@ def _lifetime_seconds(
     discount ends (saves invalidate it sooner)."""
     moments = [moment for moment in (next_change_at(packages, now),) if moment]
     moments += [
-        price.discount_ends_at
+        price.valid_until
         for price in prices.values()
-        if price.discount_ends_at and price.discount_ends_at > now
+        if price.valid_until and price.valid_until > now
     ]
     return min(((moment - now).total_seconds() for moment in moments), default=float("inf"))
 

@@ -24,6 +24,7 @@ class DisplayPrice:
     badge_text: str | None = None
     badge_color: str | None = None
     discount_ends_at: datetime | None = None
+    valid_until: datetime | None = None  # the next moment this price changes by the clock
 
     @property
     def savings(self) -> int:

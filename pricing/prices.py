@@ -1,0 +1,98 @@
+"""Customer prices of packages, from the engine: the catalogue's price source."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from catalog.models import EsimPackage
+from catalog.price_display import DisplayPrice
+from pricing import engine
+from pricing.models import ExchangeRate, PriceSchedule
+
+
+def usd_to_idr_rate(moment: datetime) -> int:
+    """The rate in force at `moment`: the newest set in Admin, else the configured default."""
+    rate = (
+        ExchangeRate.objects.filter(valid_from__lte=moment)
+        .values_list("usd_to_idr_rate", flat=True)
+        .first()
+    )
+    return int(rate) if rate else int(settings.CATALOG_USD_TO_IDR_RATE)
+
+
+def engine_schedule(row: PriceSchedule) -> engine.Schedule:
+    if row.schedule_type == PriceSchedule.ScheduleType.PRICE_OVERRIDE:
+        kind = engine.DiscountKind.PRICE_OVERRIDE
+    else:
+        kind = engine.DiscountKind(row.discount_type)
+    return engine.Schedule(
+        id=str(row.pk),
+        name=row.schedule_name,
+        kind=kind,
+        value=row.discount_value or 0,
+        override_usd_cents=row.override_price_usd_cents,
+        override_idr=row.override_price_idr,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        created_at=row.created_at,
+        priority=row.priority,
+        is_active=row.is_active,
+        badge_text=row.badge_text,
+        badge_color=row.badge_color,
+    )
+
+
+def schedules_by_package(
+    package_ids: Sequence[Any], moment: datetime
+) -> dict[Any, list[engine.Schedule]]:
+    """The active schedules not yet over for many packages, in one query."""
+    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
+    rows = PriceSchedule.objects.filter(
+        package_id__in=package_ids, is_active=True, ends_at__gt=moment
+    )
+    for row in rows:
+        grouped[row.package_id].append(engine_schedule(row))
+    return grouped
+
+
+def _display(
+    price: engine.PackagePrice, currency: str, valid_until: datetime | None
+) -> DisplayPrice:
+    def amount(prices: engine.Prices) -> int:
+        return prices.usd_cents if currency == "USD" else prices.idr
+
+    schedule = price.schedule if price.has_discount else None
+    return DisplayPrice(
+        original=amount(price.original),
+        final=amount(price.final),
+        discount_label=f"{price.discount_bps // 100}% OFF" if price.has_discount else None,
+        schedule_name=schedule.name if schedule else None,
+        badge_text=(schedule.badge_text or None) if schedule else None,
+        badge_color=(schedule.badge_color or None) if schedule else None,
+        discount_ends_at=price.discount_ends_at,
+        valid_until=valid_until,
+    )
+
+
+def display_prices(
+    packages: Sequence[EsimPackage], currency: str, now: datetime
+) -> dict[Any, DisplayPrice]:
+    """Prices for a whole page: two queries (rate, schedules) however many packages."""
+    rate = usd_to_idr_rate(now)
+    schedules = schedules_by_package([package.pk for package in packages], now)
+    prices: dict[Any, DisplayPrice] = {}
+    for package in packages:
+        rules = schedules.get(package.pk, [])
+        price = engine.price_package(
+            base=engine.Prices(package.price_usd_cents, package.price_idr),
+            schedules=rules,
+            moment=now,
+            usd_to_idr_rate=rate,
+        )
+        prices[package.pk] = _display(price, currency, engine.next_price_change(rules, now))
+    return prices
