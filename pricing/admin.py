@@ -18,6 +18,7 @@ from pricing.models import (
     PriceSchedule,
     RegionalPrice,
 )
+from pricing.services import record_schedule_change, schedule_terms
 
 
 @admin.register(PriceSchedule)
@@ -44,7 +45,37 @@ class PriceScheduleAdmin(CatalogueAdmin):
     def save_model(self, request: HttpRequest, obj: PriceSchedule, form: Any, change: bool) -> None:
         if not change and request.user.is_authenticated:
             obj.created_by = request.user
+        stored = PriceSchedule.objects.filter(pk=obj.pk).first() if change else None
+        before = schedule_terms(stored) if stored else None
         super().save_model(request, obj, form, change)
+        record_schedule_change(
+            schedule=obj,
+            before=before,
+            after=schedule_terms(obj),
+            user=request.user,
+            reason="changed in Admin" if change else "created in Admin",
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        record_schedule_change(
+            schedule=obj,
+            before=schedule_terms(obj),
+            after=None,
+            user=request.user,
+            reason="deleted in Admin",
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for schedule in queryset:
+            record_schedule_change(
+                schedule=schedule,
+                before=schedule_terms(schedule),
+                after=None,
+                user=request.user,
+                reason="deleted in Admin",
+            )
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(ExchangeRate)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.roles import MANAGE_PACKAGES, ROLES
 from accounts.services import apply_roles
-from pricing.models import ExchangeRate, PriceSchedule
+from pricing.models import ExchangeRate, PriceHistory, PriceSchedule
 from tests.accounts.factories import staff_member
 from tests.catalog.factories import PackageFactory
 
@@ -140,8 +140,27 @@ def test_a_schedule_saved_in_admin_shows_at_once(
         )
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert PriceSchedule.objects.get().created_by is not None
+    schedule = PriceSchedule.objects.get()
+    assert schedule.created_by is not None
     assert _pricing(api_client, package)["finalPrice"] == 599
+    history = PriceHistory.objects.get()
+    assert (history.field, history.old_value, history.schedule) == ("schedule", None, schedule)
+    assert history.new_value["discount_value"] == 4_000
+    assert history.changed_by == schedule.created_by
+
+
+def test_changing_and_deleting_a_schedule_in_admin_is_in_the_price_history(client):
+    apply_roles(ROLES)
+    client.force_login(staff_member(MANAGE_PACKAGES.name))
+    schedule = _schedule(PackageFactory.create())
+
+    client.post(f"/admin/pricing/priceschedule/{schedule.pk}/delete/", {"post": "yes"})
+
+    [deleted] = PriceHistory.objects.all()
+    assert deleted.new_value is None
+    assert deleted.old_value["schedule_name"] == "Christmas Sale"
+    assert deleted.reason == "deleted in Admin"
+    assert not PriceSchedule.objects.exists()
 
 
 def test_the_database_refuses_a_backwards_or_empty_schedule():
@@ -156,3 +175,14 @@ def test_the_database_refuses_a_backwards_or_empty_schedule():
     with pytest.raises(IntegrityError), transaction.atomic():
         _schedule(package, schedule_type="price_override", discount_type="", discount_value=None)
     assert not PriceSchedule.objects.exists()
+
+
+def test_a_schedule_saved_without_changing_its_terms_writes_no_history():
+    from pricing.services import record_schedule_change, schedule_terms
+
+    schedule = _schedule(PackageFactory.create())
+    terms = schedule_terms(schedule)
+
+    assert record_schedule_change(schedule=schedule, before=terms, after=dict(terms), user=None) is None
+    changed = record_schedule_change(schedule=schedule, before=terms, after={**terms, "priority": 5}, user=None)
+    assert changed is not None and changed.new_value["priority"] == 5
