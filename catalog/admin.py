@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin, record_admin_change, snapshot
+from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin, record_admin_action
 from catalog import services
 from catalog.cache import invalidate_catalog_cache
 from catalog.geography import REGIONS
@@ -74,7 +74,7 @@ class AvailabilityFilter(admin.SimpleListFilter):
     ) -> QuerySet[EsimPackage]:
         now = timezone.now()
         window_open = (Q(available_from__isnull=True) | Q(available_from__lte=now)) & (
-            Q(available_until__isnull=True) | Q(available_until__gte=now)
+            Q(available_until__isnull=True) | Q(available_until__gt=now)
         )
         in_stock = ~Q(stock_type=StockType.LIMITED) | Q(stock_quantity__gt=0)
         conditions = {
@@ -84,7 +84,7 @@ class AvailabilityFilter(admin.SimpleListFilter):
             "inactive": Q(is_active=False),
             "unavailable": Q(is_available=False),
             "scheduled": Q(available_from__gt=now),
-            "expired": Q(available_until__lt=now),
+            "expired": Q(available_until__lte=now),
             "out_of_stock": Q(stock_type=StockType.LIMITED, stock_quantity__lte=0),
         }
         chosen = self.value() or ""
@@ -234,10 +234,10 @@ class EsimPackageAdmin(CatalogueAdmin):
     def margin(self, package: EsimPackage) -> str:
         if not package.price_usd_cents:
             return "-"
-        margin_bps = (
-            (package.price_usd_cents - package.base_price_cents) * 10_000 // package.price_usd_cents
-        )
-        return f"{margin_bps // 100}.{abs(margin_bps) % 100:02d} %"
+        margin_cents = package.price_usd_cents - package.base_price_cents
+        # Truncated toward zero, so a loss reads as large as the equal gain would.
+        whole, hundredths = divmod(abs(margin_cents) * 10_000 // package.price_usd_cents, 100)
+        return f"{'-' if margin_cents < 0 else ''}{whole}.{hundredths:02d} %"
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[EsimPackage], search_term: str
@@ -256,23 +256,16 @@ class EsimPackageAdmin(CatalogueAdmin):
         action: str,
         apply: Callable[[QuerySet[EsimPackage]], int],
     ) -> None:
-        packages = list(queryset)
-        before = {package.pk: snapshot(package) for package in packages}
+        """Runs a service on the selected packages and audits each one it changed, together."""
+        selected = EsimPackage.objects.filter(pk__in=[package.pk for package in queryset])
         try:
-            changed = apply(EsimPackage.objects.filter(pk__in=before))
+            record_admin_action(
+                request, selected, action_name=action, perform=lambda: apply(selected)
+            )
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
-        for package in EsimPackage.objects.filter(pk__in=before):
-            record_admin_change(
-                request,
-                package,
-                action="action",
-                old=before[package.pk],
-                new=snapshot(package),
-                action_name=action,
-            )
-        self.message_user(request, f"{changed} package(s) updated.")
+        self.message_user(request, f"{len(selected)} package(s) updated.")
 
     def _form_value(self, request: HttpRequest, name: str) -> Any:
         form = PackageActionForm(request.POST)

@@ -21,11 +21,15 @@ def availability(package: EsimPackage, now: datetime) -> Availability:
         return Availability(False, "Product not available", "inactive")
     if package.sync_status == SyncStatus.DISCONTINUED:
         return Availability(False, "No longer available", "discontinued")
+    if package.sync_status == SyncStatus.ERROR:
+        return Availability(False, "Temporarily unavailable", "sync_error")
     if not package.is_available:
         return Availability(False, package.unavailable_reason or "Not available", "unavailable")
     if package.available_from and package.available_from > now:
         return Availability(False, "Coming soon", "not_yet", available_at=package.available_from)
-    if package.available_until and package.available_until < now:
+    if (
+        package.available_until and package.available_until <= now
+    ):  # over at its end, like schedules
         return Availability(False, "Offer expired", "expired")
     if package.stock_type == StockType.LIMITED:
         remaining = package.stock_quantity or 0

@@ -55,6 +55,11 @@ SYNCED_FIELDS = (
 SYNC_LOCK_ID = 4_201_001  # pg advisory lock: one sync at a time
 
 Progress = Callable[[int, int], None]
+BPS = 10_000
+
+
+class SuspiciousCatalogue(Exception):
+    """The provider's answer would remove too much of the shop at once to be trusted."""
 
 
 @dataclass
@@ -134,7 +139,14 @@ def sync_catalogue(
         packages = fetch()  # outside any transaction: a slow provider holds no locks
     except ProviderError as error:
         return _finish(run, started, error=f"The provider could not be reached: {error}")
+    except Exception as error:  # an answer we could not read: say so, change nothing
+        logger.exception("Catalogue fetch failed")
+        return _finish(
+            run, started, error=f"The provider's answer could not be read: {type(error).__name__}"
+        )
     run.fetched = len(packages)
+    if not packages:  # never take the whole shop down on one empty answer
+        return _finish(run, started, error="The provider returned no package; nothing was changed.")
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
@@ -158,6 +170,7 @@ def _apply(
     to_update: list[EsimPackage] = []
     cost_changes: list[ProviderCostChange] = []
     seen: set[str] = set()
+    slug_owners = {package.slug: code for code, package in existing.items() if package.slug}
     for index, provider_package in enumerate(packages, start=1):
         problem = _problem(provider_package)
         if problem:
@@ -165,17 +178,30 @@ def _apply(
             counts.errors.append(problem)
             known = existing.get(provider_package.package_code)
             if known is not None:
-                known.sync_status, known.sync_error, known.synced_at = (
-                    SyncStatus.ERROR,
-                    problem,
-                    now,
-                )
-                to_update.append(known)
                 seen.add(known.package_code)
+                if (known.sync_status, known.sync_error) != (SyncStatus.ERROR, problem):
+                    known.sync_status, known.sync_error, known.synced_at = (
+                        SyncStatus.ERROR,
+                        problem,
+                        now,
+                    )
+                    to_update.append(known)
+            continue
+        if provider_package.package_code in seen:
+            counts.failed += 1
+            counts.errors.append(f"{provider_package.package_code}: listed twice; the first kept")
             continue
         seen.add(provider_package.package_code)
         values = provider_values(provider_package)
         package = existing.get(provider_package.package_code)
+        slug_holder = slug_owners.get(values["slug"]) if values["slug"] else None
+        if slug_holder is not None and slug_holder != provider_package.package_code:
+            counts.errors.append(
+                f"{provider_package.package_code}: slug {values['slug']} is taken; left empty"
+            )
+            values["slug"] = package.slug if package is not None else None
+        if values["slug"]:
+            slug_owners[values["slug"]] = provider_package.package_code
         if package is None:
             usd_cents, idr = initial_prices(
                 cost_cents=values["base_price_cents"],
@@ -209,6 +235,14 @@ def _apply(
         for code, package in existing.items()
         if code not in seen and package.sync_status != SyncStatus.DISCONTINUED
     ]
+    still_sold = sum(
+        1 for package in existing.values() if package.sync_status != SyncStatus.DISCONTINUED
+    )
+    if still_sold and len(vanished) * BPS > still_sold * settings.CATALOG_SYNC_MAX_VANISHED_BPS:
+        raise SuspiciousCatalogue(
+            f"{len(vanished)} of {still_sold} packages would vanish at once; refusing (limit "
+            f"{settings.CATALOG_SYNC_MAX_VANISHED_BPS / 100:g} %, CATALOG_SYNC_MAX_VANISHED_BPS)"
+        )
     if vanished:  # no statement at all when nothing vanished: a quiet sync writes nothing
         counts.discontinued = EsimPackage.objects.filter(pk__in=vanished).update(
             sync_status=SyncStatus.DISCONTINUED, synced_at=now, updated_at=now

@@ -359,6 +359,8 @@ CATALOG_PRICE_RULE = env_text("CATALOG_PRICE_RULE", "markup")
 CATALOG_MARKUP_BPS = env.int("CATALOG_MARKUP_BPS", default=5_000)  # +50 %
 CATALOG_USD_TO_IDR_RATE = env.int("CATALOG_USD_TO_IDR_RATE", default=16_000)  # IDR per USD
 CATALOG_IDR_ROUNDING_STEP = env.int("CATALOG_IDR_ROUNDING_STEP", default=1_000)
+# A sync that would discontinue more than this share of the shop at once is refused (bps).
+CATALOG_SYNC_MAX_VANISHED_BPS = env.int("CATALOG_SYNC_MAX_VANISHED_BPS", default=2_000)
 # The longest a cached catalogue answer lives (it is also dropped at once on any change).
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 if CATALOG_PRICE_RULE not in ("markup", "retail"):

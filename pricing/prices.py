@@ -63,18 +63,24 @@ def schedules_by_package(
 def _display(
     price: engine.PackagePrice, currency: str, valid_until: datetime | None
 ) -> DisplayPrice:
-    def amount(prices: engine.Prices) -> int:
-        return prices.usd_cents if currency == "USD" else prices.idr
-
-    schedule = price.schedule if price.has_discount else None
+    """The price in one currency. The label is worked out from that currency's own amounts, so
+    an IDR shopper is never told a USD percentage (a fixed discount converts unevenly)."""
+    original, final = (
+        (price.original.usd_cents, price.final.usd_cents)
+        if currency == "USD"
+        else (price.original.idr, price.final.idr)
+    )
+    discounted = final < original
+    schedule = price.schedule if discounted else None
+    label = f"{(original - final) * engine.BPS // original // 100}% OFF" if discounted else None
     return DisplayPrice(
-        original=amount(price.original),
-        final=amount(price.final),
-        discount_label=f"{price.discount_bps // 100}% OFF" if price.has_discount else None,
+        original=original,
+        final=final,
+        discount_label=label,
         schedule_name=schedule.name if schedule else None,
         badge_text=(schedule.badge_text or None) if schedule else None,
         badge_color=(schedule.badge_color or None) if schedule else None,
-        discount_ends_at=price.discount_ends_at,
+        discount_ends_at=schedule.ends_at if schedule else None,
         valid_until=valid_until,
     )
 

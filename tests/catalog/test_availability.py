@@ -66,3 +66,7 @@ def test_purchasable_inside_its_window_with_stock_remaining():
 
 def test_unlimited_stock_reports_no_count():
     assert availability(_package(), NOW).stock_remaining is None
+
+
+def test_a_window_is_over_at_its_end():
+    assert availability(_package(available_until=NOW), NOW).reason_code == "expired"

@@ -119,7 +119,8 @@ def test_admin_managed_fields_survive_a_sync():
     assert (package.category, package.tags) == ("bestsellers", ["popular"])
 
 
-def test_a_vanished_package_is_discontinued_and_returns_when_it_reappears():
+def test_a_vanished_package_is_discontinued_and_returns_when_it_reappears(settings):
+    settings.CATALOG_SYNC_MAX_VANISHED_BPS = 10_000  # two packages: one vanishing is half the shop
     _sync([provider_package("A1"), provider_package("B1")])
 
     gone = _sync([provider_package("A1")])
@@ -149,11 +150,7 @@ def test_a_provider_failure_changes_nothing_and_says_why():
 
 def test_a_failure_while_writing_rolls_everything_back():
     _sync([provider_package("A1", price=18_000)])
-    clash = [
-        provider_package("A1", price=25_000),
-        provider_package("N1", slug="same"),
-        provider_package("N2", slug="same"),
-    ]
+    clash = [provider_package("A1", price=25_000), provider_package("N1", volume=2**63)]  # > bigint
 
     run = _sync(clash)
 
@@ -237,3 +234,65 @@ def test_the_sync_command_reports_what_it_did(live_server, settings, capsys):
     assert "created" in out[0] and " 0 failed" in out[0]
     assert " 0 created, 0 updated" in out[1]
     assert SyncRun.objects.filter(trigger="command", status="succeeded").count() == 2
+
+
+def test_an_empty_provider_answer_never_empties_the_shop():
+    _sync([provider_package("A1"), provider_package("B1")])
+
+    run = _sync([])
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "no package" in run.error
+    assert not EsimPackage.objects.filter(sync_status=SyncStatus.DISCONTINUED).exists()
+
+
+def test_a_sync_that_would_remove_most_of_the_shop_is_refused(settings):
+    settings.CATALOG_SYNC_MAX_VANISHED_BPS = 2_000
+    _sync([provider_package(f"P{i}") for i in range(10)])
+
+    run = _sync([provider_package("P0"), provider_package("P1")])
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "8 of 10 packages would vanish" in run.error
+    assert not EsimPackage.objects.filter(sync_status=SyncStatus.DISCONTINUED).exists()
+
+
+def test_an_unreadable_provider_answer_fails_the_run_with_a_reason():
+    def garbled():
+        raise KeyError("packageList")
+
+    run = sync_catalogue(fetch=garbled, now=timezone.now(), trigger="test")
+
+    assert run.status == SyncRun.Status.FAILED
+    assert "could not be read" in run.error
+
+
+def test_a_package_listed_twice_or_a_taken_slug_does_not_fail_the_sync():
+    _sync([provider_package("A1", slug="japan")])
+
+    run = _sync(
+        [
+            provider_package("A1", slug="japan"),
+            provider_package("A1"),
+            provider_package("N1", slug="japan"),
+        ]
+    )
+
+    assert (run.status, run.created, run.failed) == ("succeeded", 1, 1)
+    assert EsimPackage.objects.get(package_code="N1").slug is None
+    assert EsimPackage.objects.get(package_code="A1").slug == "japan"
+
+
+def test_a_package_the_provider_describes_badly_is_not_sold_and_not_rewritten_each_sync():
+    from catalog.availability import availability
+
+    _sync([provider_package("A1")])
+    _sync([provider_package("A1", duration=0)])
+    package = EsimPackage.objects.get()
+    assert package.sync_status == SyncStatus.ERROR
+    assert availability(package, timezone.now()).reason_code == "sync_error"
+
+    with CaptureQueriesContext(connection) as queries:
+        _sync([provider_package("A1", duration=0)])
+
+    assert _writes(queries.captured_queries) == []

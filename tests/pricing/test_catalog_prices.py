@@ -145,7 +145,7 @@ def test_a_schedule_saved_in_admin_shows_at_once(
     assert _pricing(api_client, package)["finalPrice"] == 599
     history = PriceHistory.objects.get()
     assert (history.field, history.old_value, history.schedule) == ("schedule", None, schedule)
-    assert history.new_value["discount_value"] == 4_000
+    assert (history.new_value or {})["discount_value"] == 4_000
     assert history.changed_by == schedule.created_by
 
 
@@ -158,7 +158,7 @@ def test_changing_and_deleting_a_schedule_in_admin_is_in_the_price_history(clien
 
     [deleted] = PriceHistory.objects.all()
     assert deleted.new_value is None
-    assert deleted.old_value["schedule_name"] == "Christmas Sale"
+    assert (deleted.old_value or {})["schedule_name"] == "Christmas Sale"
     assert deleted.reason == "deleted in Admin"
     assert not PriceSchedule.objects.exists()
 
@@ -183,6 +183,25 @@ def test_a_schedule_saved_without_changing_its_terms_writes_no_history():
     schedule = _schedule(PackageFactory.create())
     terms = schedule_terms(schedule)
 
-    assert record_schedule_change(schedule=schedule, before=terms, after=dict(terms), user=None) is None
-    changed = record_schedule_change(schedule=schedule, before=terms, after={**terms, "priority": 5}, user=None)
-    assert changed is not None and changed.new_value["priority"] == 5
+    assert (
+        record_schedule_change(schedule=schedule, before=terms, after=dict(terms), user=None)
+        is None
+    )
+    changed = record_schedule_change(
+        schedule=schedule, before=terms, after={**terms, "priority": 5}, user=None
+    )
+    assert changed is not None
+    assert (changed.new_value or {})["priority"] == 5
+
+
+def test_an_idr_shopper_sees_the_idr_saving_not_the_usd_one(api_client):
+    package = PackageFactory.create(price_usd_cents=999, price_idr=159_000)
+    ExchangeRate.objects.create(
+        usd_to_idr_rate=15_000, valid_from=timezone.now() - timedelta(hours=1)
+    )
+    _schedule(package, discount_type="fixed", discount_value=200)
+
+    usd, idr = _pricing(api_client, package), _pricing(api_client, package, currency="IDR")
+
+    assert usd["discountLabel"] == "20% OFF"  # 200 / 999 = 20.02 %
+    assert idr["discountLabel"] == "18% OFF"  # 30,000 / 159,000 = 18.87 %, never rounded up
