@@ -88,9 +88,11 @@ def _display(
 def display_prices(
     packages: Sequence[EsimPackage], currency: str, now: datetime
 ) -> dict[Any, DisplayPrice]:
-    """Prices for a whole page: two queries (rate, schedules) however many packages."""
-    rate = usd_to_idr_rate(now)
+    """Prices for a whole page: one query for the schedules and, when there are any, one for
+    the exchange rate, however many packages."""
     schedules = schedules_by_package([package.pk for package in packages], now)
+    # The rate only converts scheduled amounts: a page without schedules does not read it.
+    rate = usd_to_idr_rate(now) if schedules else 0
     prices: dict[Any, DisplayPrice] = {}
     for package in packages:
         rules = schedules.get(package.pk, [])
