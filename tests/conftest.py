@@ -5,12 +5,17 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from hiroam.api import throttling
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
-pytest_plugins = ["tests.worker"]  # the `worker` fixture: a real Celery worker process
+pytest_plugins = ["tests.worker"]
+
+# Properties are about correctness, not speed: a loaded CI machine must not fail them on time.
+hypothesis_settings.register_profile("hiroam", deadline=None)
+hypothesis_settings.load_profile("hiroam")  # the `worker` fixture: a real Celery worker process
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
