@@ -141,6 +141,12 @@ def _entry_fields(
     }
 
 
+def remember_before_save(request: HttpRequest, obj: models.Model, change: bool) -> None:
+    """Keeps the stored values for the entry written after the save. An admin whose
+    save_model writes through a service instead of `obj.save()` calls this itself."""
+    request._audit_before = stored_snapshot(obj) if change else {}  # type: ignore[attr-defined]
+
+
 class AuditedAdminMixin:
     """Records adds, edits, deletions and inline changes made through this ModelAdmin."""
 
@@ -149,7 +155,7 @@ class AuditedAdminMixin:
     ) -> None:
         # Many-to-many values are saved after save_model (in save_related), so the entry is
         # written there, once the whole object is saved.
-        request._audit_before = stored_snapshot(obj) if change else {}  # type: ignore[attr-defined]
+        remember_before_save(request, obj, change)
         super().save_model(request, obj, form, change)  # type: ignore[misc]
 
     def save_related(

@@ -25,7 +25,8 @@ MANAGE_PACKAGES = Role(
     "Package managers",
     "Edit packages, base prices, price schedules and availability; start a catalogue sync.",
     _crud("catalog", "esimpackage", actions=("view", "change"))
-    | _crud("catalog", "syncrun", "providercostchange", actions=("view",))
+    | _crud("catalog", "syncrun", actions=("view",))
+    | _crud("pricing", "packageprice", actions=("view", "change"))
     | _crud("pricing", "priceschedule", "regionalprice")
     | _crud("pricing", "exchangerate", actions=("view", "add"))
     | _crud("pricing", "pricehistory", actions=("view",)),

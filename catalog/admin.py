@@ -12,20 +12,18 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin, record_admin_action
 from catalog import services
 from catalog.cache import invalidate_catalog_cache
 from catalog.geography import REGIONS
-from catalog.models import EsimPackage, ProviderCostChange, StockType, SyncRun
+from catalog.models import EsimPackage, StockType, SyncRun
+from catalog.price_display import margin_text, usd_text
 from catalog.selectors import in_category
 from catalog.sync import SYNCED_FIELDS
 from catalog.tasks import sync_packages
 from hiroam.api.errors import DomainError
-
-
-def _money(cents: int | None) -> str:
-    return "" if cents is None else f"${cents // 100:,}.{cents % 100:02d}"
 
 
 class PackageActionForm(ActionForm):
@@ -165,6 +163,9 @@ class EsimPackageAdmin(CatalogueAdmin):
     ]
     readonly_fields = (
         *SYNCED_FIELDS,
+        "price_usd_cents",
+        "price_idr",
+        "prices_link",
         "package_code",
         "synced_at",
         "sync_status",
@@ -189,7 +190,7 @@ class EsimPackageAdmin(CatalogueAdmin):
                 )
             },
         ),
-        ("Base prices", {"fields": ("price_usd_cents", "price_idr")}),
+        ("Base prices", {"fields": ("price_usd_cents", "price_idr", "prices_link")}),
         (
             "Availability",
             {
@@ -218,26 +219,29 @@ class EsimPackageAdmin(CatalogueAdmin):
         ),
     )
 
+    @admin.display(description="prices")
+    def prices_link(self, package: EsimPackage) -> str:
+        # Prices change in Pricing, where every change lands in the price history.
+        if package.pk is None:
+            return ""
+        url = reverse("admin:pricing_packageprice_change", args=[package.pk])
+        return format_html('<a href="{}">Change prices and schedules</a>', url)
+
     @admin.display(description="name", ordering="name")
     def title(self, package: EsimPackage) -> str:
         return package.title
 
     @admin.display(description="cost", ordering="base_price_cents")
     def cost(self, package: EsimPackage) -> str:
-        return _money(package.base_price_cents)
+        return usd_text(package.base_price_cents)
 
     @admin.display(description="price USD", ordering="price_usd_cents")
     def price_usd(self, package: EsimPackage) -> str:
-        return _money(package.price_usd_cents)
+        return usd_text(package.price_usd_cents)
 
     @admin.display(description="margin")
     def margin(self, package: EsimPackage) -> str:
-        if not package.price_usd_cents:
-            return "-"
-        margin_cents = package.price_usd_cents - package.base_price_cents
-        # Truncated toward zero, so a loss reads as large as the equal gain would.
-        whole, hundredths = divmod(abs(margin_cents) * 10_000 // package.price_usd_cents, 100)
-        return f"{'-' if margin_cents < 0 else ''}{whole}.{hundredths:02d} %"
+        return margin_text(package.price_usd_cents, package.base_price_cents)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[EsimPackage], search_term: str
@@ -382,18 +386,3 @@ class SyncRunAdmin(ReadOnlyModelAdmin):
         else:
             self.message_user(request, "You may not start a sync.", messages.ERROR)
         return HttpResponseRedirect(reverse("admin:catalog_syncrun_changelist"))
-
-
-@admin.register(ProviderCostChange)
-class ProviderCostChangeAdmin(ReadOnlyModelAdmin):
-    list_display = ("changed_at", "package", "old_cost", "new_cost")
-    list_select_related = ("package",)
-    search_fields = ("package__package_code", "package__name")
-
-    @admin.display(description="old cost")
-    def old_cost(self, change: ProviderCostChange) -> str:
-        return _money(change.old_cost_cents)
-
-    @admin.display(description="new cost")
-    def new_cost(self, change: ProviderCostChange) -> str:
-        return _money(change.new_cost_cents)

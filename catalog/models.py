@@ -194,22 +194,3 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
-
-
-class ProviderCostChange(models.Model):
-    """The provider's cost of a package changed (pricing keeps the full price history)."""
-
-    package = models.ForeignKey(EsimPackage, on_delete=models.CASCADE, related_name="cost_changes")
-    sync_run = models.ForeignKey(
-        SyncRun, null=True, on_delete=models.SET_NULL, related_name="cost_changes"
-    )
-    old_cost_cents = models.PositiveIntegerField()
-    new_cost_cents = models.PositiveIntegerField()
-    changed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ("-changed_at",)
-        indexes = [models.Index(fields=["package", "-changed_at"], name="cost_change_by_package")]
-
-    def __str__(self) -> str:
-        return f"{self.package_id}: {self.old_cost_cents} -> {self.new_cost_cents}"

@@ -45,6 +45,23 @@ class DisplayPrice:
         }
 
 
+def usd_text(cents: int | None) -> str:
+    """$1,234.56 (and -$1.00), for admins; blank for no amount."""
+    if cents is None:
+        return ""
+    return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+
+
+def margin_text(price_cents: int, cost_cents: int) -> str:
+    """What we keep of a price after the provider's cost, as a percentage of the price."""
+    if not price_cents:
+        return "-"
+    margin_cents = price_cents - cost_cents
+    # Truncated toward zero, so a loss reads as large as the equal gain would.
+    whole, hundredths = divmod(abs(margin_cents) * 10_000 // price_cents, 100)
+    return f"{'-' if margin_cents < 0 else ''}{whole}.{hundredths:02d} %"
+
+
 def base_price(package: EsimPackage, currency: str) -> int:
     return package.price_usd_cents if currency == "USD" else package.price_idr
 

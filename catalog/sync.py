@@ -3,7 +3,7 @@
 - New packages get base prices from the price rule and start active or not (a setting).
 - Only provider fields (and what derives from them) are ever written; admin fields never are.
 - A package the provider stopped selling becomes `discontinued`; it returns if it reappears.
-- A change of provider cost is recorded (ProviderCostChange).
+- A change of provider cost lands in the price history (through catalog.cost_changes).
 - The number of queries does not depend on the catalogue's size; a provider failure, or any
   failure while writing, leaves the catalogue exactly as it was and the run says why.
 """
@@ -19,9 +19,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.cache import invalidate_catalog_cache
+from catalog.cost_changes import CostChange, record_cost_changes
 from catalog.geography import coverage_of, region_of
 from catalog.initial_prices import PriceRule, initial_prices
-from catalog.models import EsimPackage, ProviderCostChange, SyncRun, SyncStatus
+from catalog.models import EsimPackage, SyncRun, SyncStatus
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.esim_access.results import ProviderPackage
 
@@ -151,7 +152,7 @@ def sync_catalogue(
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SYNC_LOCK_ID])
-            counts = _apply(packages, run, now, progress)
+            counts = _apply(packages, now, progress)
     except Exception as error:
         logger.exception("Catalogue sync failed; nothing was changed")
         return _finish(run, started, error=f"Nothing was changed: {type(error).__name__}: {error}")
@@ -160,15 +161,13 @@ def sync_catalogue(
     return _finish(run, started, counts=counts)
 
 
-def _apply(
-    packages: list[ProviderPackage], run: SyncRun, now: datetime, progress: Progress | None
-) -> SyncCounts:
+def _apply(packages: list[ProviderPackage], now: datetime, progress: Progress | None) -> SyncCounts:
     counts = SyncCounts()
     rule = PriceRule.from_settings()
     existing = {package.package_code: package for package in EsimPackage.objects.all()}
     to_create: list[EsimPackage] = []
     to_update: list[EsimPackage] = []
-    cost_changes: list[ProviderCostChange] = []
+    cost_changes: list[CostChange] = []
     seen: set[str] = set()
     slug_owners = {package.slug: code for code, package in existing.items() if package.slug}
     for index, provider_package in enumerate(packages, start=1):
@@ -221,7 +220,7 @@ def _apply(
             )
             counts.created += 1
         else:
-            _update_existing(package, values, run, now, counts, to_update, cost_changes)
+            _update_existing(package, values, now, counts, to_update, cost_changes)
         if progress and (index % 100 == 0 or index == len(packages)):
             progress(index, len(packages))
     EsimPackage.objects.bulk_create(to_create)
@@ -229,7 +228,7 @@ def _apply(
         EsimPackage.objects.bulk_update(
             to_update, [*SYNCED_FIELDS, "sync_status", "sync_error", "synced_at", "updated_at"]
         )
-    ProviderCostChange.objects.bulk_create(cost_changes)
+    record_cost_changes(cost_changes, now)
     vanished = [
         package.pk
         for code, package in existing.items()
@@ -253,11 +252,10 @@ def _apply(
 def _update_existing(
     package: EsimPackage,
     values: dict[str, Any],
-    run: SyncRun,
     now: datetime,
     counts: SyncCounts,
     to_update: list[EsimPackage],
-    cost_changes: list[ProviderCostChange],
+    cost_changes: list[CostChange],
 ) -> None:
     changed = [name for name, value in values.items() if getattr(package, name) != value]
     returning = package.sync_status != SyncStatus.ACTIVE
@@ -266,13 +264,7 @@ def _update_existing(
         return
     if "base_price_cents" in changed:
         cost_changes.append(
-            ProviderCostChange(
-                package=package,
-                sync_run=run,
-                old_cost_cents=package.base_price_cents,
-                new_cost_cents=values["base_price_cents"],
-                changed_at=now,
-            )
+            CostChange(package.pk, package.base_price_cents, values["base_price_cents"])
         )
     for name in changed:
         setattr(package, name, values[name])

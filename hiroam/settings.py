@@ -365,3 +365,9 @@ CATALOG_SYNC_MAX_VANISHED_BPS = env.int("CATALOG_SYNC_MAX_VANISHED_BPS", default
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
 if CATALOG_PRICE_RULE not in ("markup", "retail"):
     raise ImproperlyConfigured("CATALOG_PRICE_RULE must be markup or retail.")
+
+# ---------------------------------------------------------------- pricing
+# What the payment provider keeps of each sale (Paddle: 5 % + $0.50). The pricing console warns
+# when a price, schedule or promo code would sell below provider cost plus this fee.
+PAYMENT_FEE_BPS = env.int("PAYMENT_FEE_BPS", default=500)
+PAYMENT_FEE_FIXED_CENTS = env.int("PAYMENT_FEE_FIXED_CENTS", default=50)

@@ -7,8 +7,12 @@ class PricingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The catalogue shows engine prices; it cannot import pricing, so pricing registers.
+        # The catalogue shows engine prices and finds cost changes, but cannot import
+        # pricing; pricing registers itself with it instead.
+        from catalog.cost_changes import register_cost_change_recorder
         from catalog.price_display import register_price_source
         from pricing.prices import display_prices
+        from pricing.services import record_cost_changes
 
         register_price_source(display_prices)
+        register_cost_change_recorder(record_cost_changes)

@@ -323,3 +323,72 @@ def order_total(lines: Sequence[Line], code: PromoCode | None = None) -> OrderTo
         ),
         code_verdict=verdict,
     )
+
+
+# ------------------------------------------------------------------------------ timeline
+@dataclass(frozen=True)
+class PricePeriod:
+    """A stretch of time with one price: from `starts_at` until `ends_at` (None: no end known)."""
+
+    starts_at: datetime
+    ends_at: datetime | None
+    schedule: Schedule | None
+    price: Prices
+
+
+def price_timeline(
+    *, base: Prices, schedules: Sequence[Schedule], since: datetime, usd_to_idr_rate: int
+) -> list[PricePeriod]:
+    """Which schedule wins when, from `since` on: one period per change of winner."""
+    edges = sorted(
+        {since}
+        | {
+            edge
+            for schedule in schedules
+            if schedule.is_active
+            for edge in (schedule.starts_at, schedule.ends_at)
+            if edge > since
+        }
+    )
+    periods: list[PricePeriod] = []
+    for starts_at, ends_at in zip(edges, [*edges[1:], None], strict=True):
+        winner = winning_schedule(schedules, starts_at)
+        if periods and periods[-1].schedule is winner:
+            periods[-1] = PricePeriod(periods[-1].starts_at, ends_at, winner, periods[-1].price)
+            continue
+        price = base if winner is None else _scheduled_price(base, winner, usd_to_idr_rate)
+        periods.append(PricePeriod(starts_at, ends_at, winner, price))
+    return periods
+
+
+def same_priority_overlaps(schedule: Schedule, others: Sequence[Schedule]) -> list[Schedule]:
+    """The other active schedules sharing `schedule`'s priority whose windows overlap it: the
+    earliest created would silently win, which is rarely what an admin meant."""
+    if not schedule.is_active:
+        return []
+    return [
+        other
+        for other in others
+        if other.id != schedule.id
+        and other.is_active
+        and other.priority == schedule.priority
+        and other.starts_at < schedule.ends_at
+        and schedule.starts_at < other.ends_at
+    ]
+
+
+# ------------------------------------------------------------------------------ margin guard
+@dataclass(frozen=True)
+class PaymentFee:
+    """What the payment provider keeps of a sale: a share of the price plus a fixed amount."""
+
+    bps: int
+    fixed_cents: int
+
+    def of(self, price_cents: int) -> int:
+        return round_half_up_div(price_cents * self.bps, BPS) + self.fixed_cents
+
+
+def sells_below_cost(*, price_cents: int, cost_cents: int, fee: PaymentFee) -> bool:
+    """True when a sale at `price_cents` keeps less than the provider's cost after the fee."""
+    return price_cents - fee.of(price_cents) < cost_cents

@@ -39,6 +39,15 @@ class ExchangeRate(models.Model):
         return f"1 USD = {self.usd_to_idr_rate:,} IDR from {self.valid_from:%Y-%m-%d %H:%M}"
 
 
+class PackagePrice(EsimPackage):
+    """A package seen by pricing: its base prices, schedules and history (the Admin's
+    "Package prices"). Same table as the catalogue's package."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "package price"
+
+
 class PriceSchedule(models.Model):
     class ScheduleType(models.TextChoices):
         DISCOUNT = "discount", "Discount"

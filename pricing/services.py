@@ -1,13 +1,24 @@
-"""Writes for pricing. Every change of a schedule lands in the price history."""
+"""Writes for pricing: base prices, schedules and the provider's costs. Every change of one of
+them lands in the price history, in the same transaction, and drops the cached catalogue."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 
 from accounts.models import User
+from catalog.cache import invalidate_catalog_cache
+from catalog.cost_changes import CostChange
+from catalog.models import EsimPackage
+from hiroam.api.errors import DomainError
 from pricing.models import PriceHistory, PriceSchedule
+
+Actor = User | AnonymousUser | None
 
 SCHEDULE_FIELDS = (
     "schedule_name",
@@ -24,6 +35,11 @@ SCHEDULE_FIELDS = (
 )
 
 
+def _staff(user: Actor) -> User | None:
+    return user if isinstance(user, User) else None
+
+
+# ------------------------------------------------------------------------------ schedules
 def schedule_terms(schedule: PriceSchedule) -> dict[str, Any]:
     """The terms of a schedule as JSON-ready values (times as ISO 8601)."""
     terms: dict[str, Any] = {}
@@ -33,24 +49,139 @@ def schedule_terms(schedule: PriceSchedule) -> dict[str, Any]:
     return terms
 
 
+def _schedule_history(
+    schedule: PriceSchedule,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    user: Actor,
+    reason: str,
+) -> PriceHistory:
+    return PriceHistory(
+        package_id=schedule.package_id,
+        field=PriceHistory.Field.SCHEDULE,
+        old_value=before,
+        new_value=after,
+        schedule=schedule if after is not None else None,
+        changed_by=_staff(user),
+        reason=reason,
+    )
+
+
 def record_schedule_change(
     *,
     schedule: PriceSchedule,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    user: User | AnonymousUser | None,
+    user: Actor,
     reason: str = "",
 ) -> PriceHistory | None:
     """One history row for a created (before None), changed, or deleted (after None) schedule.
     Nothing is written when the terms did not change."""
     if before == after:
         return None
-    return PriceHistory.objects.create(
-        package_id=schedule.package_id,
-        field=PriceHistory.Field.SCHEDULE,
-        old_value=before,
-        new_value=after,
-        schedule=schedule if after is not None else None,
-        changed_by=user if isinstance(user, User) else None,
-        reason=reason,
+    row = _schedule_history(schedule, before, after, user, reason)
+    row.save()
+    return row
+
+
+def schedule_promotion(
+    *,
+    packages: Iterable[EsimPackage],
+    terms: dict[str, Any],
+    user: Actor,
+    reason: str,
+    now: datetime,
+) -> list[PriceSchedule]:
+    """One schedule with the same terms for each package (a sale covers dozens), with their
+    history rows, in one transaction."""
+    schedules = [
+        PriceSchedule(package=package, created_by=_staff(user), created_at=now, **terms)
+        for package in packages
+    ]
+    if not schedules:
+        raise DomainError("Select at least one package.")
+    schedules[0].full_clean(exclude=["package"])  # the same terms for all: check them once
+    with transaction.atomic():
+        PriceSchedule.objects.bulk_create(schedules)
+        PriceHistory.objects.bulk_create(
+            _schedule_history(schedule, None, schedule_terms(schedule), user, reason)
+            for schedule in schedules
+        )
+        invalidate_catalog_cache()
+    return schedules
+
+
+# ------------------------------------------------------------------------------ base prices
+@dataclass(frozen=True)
+class BasePriceChange:
+    """The base prices a package should have."""
+
+    package_id: Any
+    price_usd_cents: int
+    price_idr: int
+
+
+def change_base_prices(
+    *, changes: Sequence[BasePriceChange], user: Actor, reason: str, now: datetime
+) -> int:
+    """Sets new base prices under row locks; every value that changes gets a history row with
+    the reason. Returns how many packages changed."""
+    if not reason.strip():
+        raise DomainError("Say why the prices change: the reason goes into the price history.")
+    if any(change.price_usd_cents < 0 or change.price_idr < 0 for change in changes):
+        raise DomainError("A price cannot be negative.")
+    wanted = {change.package_id: change for change in changes}
+    with transaction.atomic():
+        locked = EsimPackage.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
+        packages = {package.pk: package for package in locked}
+        if missing := wanted.keys() - packages.keys():
+            raise DomainError(f"{len(missing)} package(s) no longer exist; nothing was changed.")
+        history: list[PriceHistory] = []
+        changed: list[EsimPackage] = []
+        for package_id, change in wanted.items():
+            package = packages[package_id]
+            rows = [
+                PriceHistory(
+                    package=package,
+                    field=field,
+                    old_value=getattr(package, field.value),
+                    new_value=new,
+                    changed_by=_staff(user),
+                    reason=reason.strip(),
+                    changed_at=now,
+                )
+                for field, new in (
+                    (PriceHistory.Field.PRICE_USD, change.price_usd_cents),
+                    (PriceHistory.Field.PRICE_IDR, change.price_idr),
+                )
+                if getattr(package, field.value) != new
+            ]
+            if rows:
+                package.price_usd_cents, package.price_idr = (
+                    change.price_usd_cents,
+                    change.price_idr,
+                )
+                package.updated_at = now
+                changed.append(package)
+                history.extend(rows)
+        EsimPackage.objects.bulk_update(changed, ["price_usd_cents", "price_idr", "updated_at"])
+        PriceHistory.objects.bulk_create(history)
+        if changed:
+            invalidate_catalog_cache()
+    return len(changed)
+
+
+# ------------------------------------------------------------------------------ provider costs
+def record_cost_changes(changes: Sequence[CostChange], now: datetime) -> None:
+    """The sync's cost changes, as history rows (registered with the catalogue at app load)."""
+    PriceHistory.objects.bulk_create(
+        PriceHistory(
+            package_id=change.package_id,
+            field=PriceHistory.Field.COST,
+            old_value=change.old_cost_cents,
+            new_value=change.new_cost_cents,
+            reason="provider cost changed (catalogue sync)",
+            changed_at=now,
+        )
+        for change in changes
     )

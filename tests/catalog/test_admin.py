@@ -45,29 +45,27 @@ def _change_form(package, **changes):
     return {key: value for key, value in fields.items() if value not in ("", None)}
 
 
-def test_an_admin_price_edit_shows_in_the_api_at_once(
+def test_an_admin_edit_shows_in_the_api_at_once_and_prices_are_not_edited_here(
     merchandiser, api_client, django_capture_on_commit_callbacks
 ):
-    package = PackageFactory.create(price_usd_cents=500)
-    assert (
-        api_client.get("/api/v1/packages").json()["data"]["packages"][0]["pricing"]["finalPrice"]
-        == 500
-    )  # cached
+    package = PackageFactory.create(price_usd_cents=500, display_name="Japan")
+    first = api_client.get("/api/v1/packages").json()["data"]["packages"][0]
+    assert (first["name"], first["pricing"]["finalPrice"]) == ("Japan", 500)  # now cached
 
     with django_capture_on_commit_callbacks(execute=True):
         response = merchandiser.post(
-            f"{CHANGELIST}{package.pk}/change/", _change_form(package, price_usd_cents=450)
+            f"{CHANGELIST}{package.pk}/change/",
+            _change_form(package, display_name="Japan Plus", price_usd_cents=450),
         )
 
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert (
-        api_client.get("/api/v1/packages").json()["data"]["packages"][0]["pricing"]["finalPrice"]
-        == 450
-    )
+    shown = api_client.get("/api/v1/packages").json()["data"]["packages"][0]
+    # Base prices change in Pricing (with a reason, into the price history), not here.
+    assert (shown["name"], shown["pricing"]["finalPrice"]) == ("Japan Plus", 500)
     entry = AdminAuditEntry.objects.get()
     assert (entry.old_values, entry.new_values) == (
-        {"price_usd_cents": 500},
-        {"price_usd_cents": 450},
+        {"display_name": "Japan"},
+        {"display_name": "Japan Plus"},
     )
 
 

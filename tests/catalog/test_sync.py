@@ -7,7 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.initial_prices import PriceRule, initial_prices
-from catalog.models import EsimPackage, ProviderCostChange, SyncRun, SyncStatus
+from catalog.models import EsimPackage, SyncRun, SyncStatus
+from pricing.models import PriceHistory
 from catalog.sync import sync_catalogue
 from hiroam.integrations.errors import ProviderUnavailable
 from tests.catalog.factories import provider_package
@@ -87,8 +88,13 @@ def test_a_cost_change_is_recorded_and_our_selling_price_kept():
     assert run.updated == 1
     assert package.base_price_cents == 210
     assert package.price_usd_cents == 270  # the admin's price, set at creation, is untouched
-    change = ProviderCostChange.objects.get()
-    assert (change.old_cost_cents, change.new_cost_cents, change.sync_run) == (180, 210, run)
+    change = PriceHistory.objects.get()  # the cost change lands in the price history
+    assert (change.field, change.old_value, change.new_value, change.changed_at) == (
+        PriceHistory.Field.COST,
+        180,
+        210,
+        run.started_at,
+    )
 
 
 def test_admin_managed_fields_survive_a_sync():
@@ -159,7 +165,7 @@ def test_a_failure_while_writing_rolls_everything_back():
     assert list(EsimPackage.objects.values_list("package_code", "base_price_cents")) == [
         ("A1", 180)
     ]
-    assert not ProviderCostChange.objects.exists()
+    assert not PriceHistory.objects.exists()
 
 
 def test_an_invalid_package_is_counted_and_the_rest_synced():
