@@ -99,7 +99,7 @@ def code_warnings(code: DiscountCode) -> list[str]:
     packages = EsimPackage.objects.filter(is_active=True).exclude(
         pk__in=code.excluded_packages or []
     )
-    if code.applicable_packages is not None:
+    if code.applicable_packages:  # blank (None or empty) means every package
         packages = packages.filter(pk__in=code.applicable_packages)
     promo = engine.PromoCode(
         code=code.code,

@@ -37,15 +37,13 @@ class DiscountCodeAdmin(AuditedModelAdmin):
     readonly_fields = ("current_uses", "usage_link", "created_at", "updated_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                usage_count=Count("usages"),
-                revenue_cents=Coalesce(Sum("usages__order_total_cents"), 0),
-                discount_given_cents=Coalesce(Sum("usages__discount_amount_cents"), 0),
-            )
+        codes: QuerySet[Any] = super().get_queryset(request)
+        annotated: QuerySet[Any] = codes.annotate(
+            usage_count=Count("usages"),
+            revenue_cents=Coalesce(Sum("usages__order_total_cents"), 0),
+            discount_given_cents=Coalesce(Sum("usages__discount_amount_cents"), 0),
         )
+        return annotated
 
     @admin.display(description="uses left")
     def uses_left(self, code: DiscountCode) -> str:

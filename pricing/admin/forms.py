@@ -84,6 +84,10 @@ class PromotionForm(forms.ModelForm):  # type: ignore[type-arg]
             "badge_color",
             "is_active",
         )
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        }
 
     def terms(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.audit import remember_before_save
 from catalog.admin import CatalogueAdmin, RegionFilter
@@ -138,19 +139,12 @@ class PackagePriceAdmin(CatalogueAdmin):
         return PricedChangeList
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                upcoming_schedules=Count(
-                    "price_schedules",
-                    filter=Q(
-                        price_schedules__is_active=True,
-                        price_schedules__ends_at__gt=timezone.now(),
-                    ),
-                )
-            )
+        packages: QuerySet[Any] = super().get_queryset(request)
+        not_over = Q(price_schedules__is_active=True, price_schedules__ends_at__gt=timezone.now())
+        annotated: QuerySet[Any] = packages.annotate(
+            upcoming_schedules=Count("price_schedules", filter=not_over)
         )
+        return annotated
 
     # ---- columns
     @admin.display(description="name", ordering="name")
@@ -482,8 +476,8 @@ def _explained(package: EsimPackage, moment: datetime) -> str:
         usd_text(fee.of(price.final.usd_cents)),
         usd_text(package.base_price_cents),
         usd_text(kept),
-        format_html(" <strong>Below cost.</strong>") if kept < 0 else "",
-        verdicts or format_html("<li>No schedule.</li>"),
+        mark_safe(" <strong>Below cost.</strong>") if kept < 0 else "",
+        verdicts or mark_safe("<li>No schedule.</li>"),
     )
 
 

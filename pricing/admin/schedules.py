@@ -164,7 +164,7 @@ class PriceScheduleInline(admin.TabularInline):  # type: ignore[type-arg]
 
     @admin.display(description="when")
     def when(self, schedule: PriceSchedule) -> str:
-        return schedule_status(schedule, timezone.now()) if schedule.pk else ""
+        return "" if schedule._state.adding else schedule_status(schedule, timezone.now())
 
 
 def save_schedules(

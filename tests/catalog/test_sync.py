@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from catalog.initial_prices import PriceRule, initial_prices
 from catalog.models import EsimPackage, SyncRun, SyncStatus
-from pricing.models import PriceHistory
 from catalog.sync import sync_catalogue
 from hiroam.integrations.errors import ProviderUnavailable
+from pricing.models import PriceHistory
 from tests.catalog.factories import provider_package
 
 pytestmark = pytest.mark.django_db
