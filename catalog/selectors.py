@@ -1,6 +1,7 @@
 """Reads of the catalogue for the public API and checkout."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,25 @@ def listed_package(id_or_slug: str) -> EsimPackage | None:
         return packages.filter(pk=uuid.UUID(id_or_slug)).first()
     except ValueError:
         return packages.filter(slug=id_or_slug).first()
+
+
+def packages_by_key(keys: Sequence[str]) -> dict[str, EsimPackage]:
+    """Active packages by id or slug, as `listed_package` takes them, in one query. A key that
+    names no active package is missing from the answer."""
+    ids: dict[str, uuid.UUID] = {}
+    for key in keys:
+        try:
+            ids[key] = uuid.UUID(key)
+        except ValueError:
+            continue
+    slugs = [key for key in keys if key not in ids]
+    found = EsimPackage.objects.filter(is_active=True).filter(
+        Q(pk__in=ids.values()) | Q(slug__in=slugs)
+    )
+    by_id = {package.pk: package for package in found}
+    by_slug = {package.slug: package for package in by_id.values() if package.slug}
+    by_key = {key: by_id.get(ids[key]) if key in ids else by_slug.get(key) for key in keys}
+    return {key: package for key, package in by_key.items() if package is not None}
 
 
 def catalogue_facets(currency: str) -> dict[str, Any]:

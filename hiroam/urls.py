@@ -18,6 +18,7 @@ admin.site.index_title = "Store console"
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("catalog.urls")),
+    path("", include("orders.urls")),
 ]
 
 urlpatterns = [

@@ -185,6 +185,12 @@ class Line:
     schedule_name: str = ""
 
 
+# Why a promo code took nothing off: stable texts, so callers can tell the cases apart.
+CODE_NOT_APPLICABLE = "not applicable to these packages"
+CODE_NOT_COMBINABLE = "cannot be combined with the packages' own discounts"
+CODE_NOTHING_LEFT = "nothing left to discount"
+
+
 @dataclass(frozen=True)
 class PromoCode:
     code: str
@@ -303,19 +309,15 @@ def order_total(lines: Sequence[Line], code: PromoCode | None = None) -> OrderTo
         covered = [index for index, line in enumerate(lines) if code.covers(line.package_id)]
         has_product_discount = any(product[index] for index in covered)
         if not covered:
-            verdict = Verdict(code.code, False, "not applicable to these packages")
+            verdict = Verdict(code.code, False, CODE_NOT_APPLICABLE)
         elif has_product_discount and not code.stackable_with_product_discount:
-            verdict = Verdict(
-                code.code, False, "cannot be combined with the packages' own discounts"
-            )
+            verdict = Verdict(code.code, False, CODE_NOT_COMBINABLE)
         else:
             remaining = [subtotals[index] - product[index] for index in covered]
             amount = _code_discount(code, sum(remaining))
             for index, share in zip(covered, _spread(amount, remaining), strict=True):
                 code_shares[index] = share
-            verdict = Verdict(
-                code.code, amount > 0, "applied" if amount else "nothing left to discount"
-            )
+            verdict = Verdict(code.code, amount > 0, "applied" if amount else CODE_NOTHING_LEFT)
     return OrderTotal(
         lines=tuple(
             LineTotal(line, subtotals[index], product[index], code_shares[index])

@@ -104,3 +104,31 @@ def display_prices(
         )
         prices[package.pk] = _display(price, currency, engine.next_price_change(rules, now))
     return prices
+
+
+def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) -> list[engine.Line]:
+    """A cart as the engine's order lines, each package priced at `now`: one query for all the
+    packages' schedules and, when there are any, one for the exchange rate."""
+    schedules = schedules_by_package([package.pk for package, _ in quantities], now)
+    rate = usd_to_idr_rate(now) if schedules else 0
+    lines = []
+    for package, quantity in quantities:
+        price = engine.price_package(
+            base=engine.Prices(package.price_usd_cents, package.price_idr),
+            schedules=schedules.get(package.pk, []),
+            moment=now,
+            usd_to_idr_rate=rate,
+        )
+        # A line's unit price is what the customer would pay without the schedule: the base
+        # price, or an override above it (an override may raise a price; that is no discount).
+        unit_price = max(price.original.usd_cents, price.final.usd_cents)
+        lines.append(
+            engine.Line(
+                package_id=str(package.pk),
+                quantity=quantity,
+                unit_price_cents=unit_price,
+                unit_discount_cents=unit_price - price.final.usd_cents,
+                schedule_name=price.schedule.name if price.has_discount and price.schedule else "",
+            )
+        )
+    return lines

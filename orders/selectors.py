@@ -1,0 +1,76 @@
+"""Reads for checkout: a cart priced now, and whether a customer has bought before."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from accounts.models import User
+from catalog.availability import availability
+from catalog.models import EsimPackage
+from catalog.selectors import packages_by_key
+from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
+from pricing import engine
+from pricing.prices import order_lines
+
+
+@dataclass(frozen=True)
+class CartItem:
+    package_key: str  # the package's id or slug, as the catalogue answers them
+    quantity: int
+
+
+def priced_cart(items: Sequence[CartItem], now: datetime) -> list[engine.Line]:
+    """The cart as order lines priced at `now`, one per package (a package named twice, by id
+    or by slug, is one line with the quantities added), in the order first named. Refuses a
+    package that does not exist (INVALID_PACKAGE), cannot be bought now (PACKAGE_UNAVAILABLE),
+    more of it than one order may hold (INVALID_QUANTITY) or than is in stock
+    (INSUFFICIENT_STOCK). Three queries at most, however many items."""
+    found = packages_by_key([item.package_key for item in items])
+    packages: dict[Any, EsimPackage] = {}
+    quantities: dict[Any, int] = {}
+    for item in items:
+        package = found.get(item.package_key)
+        if package is None:
+            raise DomainError(
+                "No such package.",
+                code=ErrorCode.INVALID_PACKAGE,
+                details={"packageId": item.package_key},
+            )
+        packages.setdefault(package.pk, package)
+        quantities[package.pk] = quantities.get(package.pk, 0) + item.quantity
+    for pk, package in packages.items():
+        _check_can_buy(package, quantities[pk], now)
+    return order_lines([(package, quantities[pk]) for pk, package in packages.items()], now)
+
+
+def _check_can_buy(package: EsimPackage, quantity: int, now: datetime) -> None:
+    status = availability(package, now)
+    details = {"packageId": str(package.pk)}
+    if not status.is_purchasable:
+        raise BusinessRuleError(
+            status.reason,
+            code=ErrorCode.PACKAGE_UNAVAILABLE,
+            details={**details, "reasonCode": status.reason_code},
+        )
+    if quantity > package.max_per_order:
+        raise DomainError(
+            f"At most {package.max_per_order} of this package per order.",
+            code=ErrorCode.INVALID_QUANTITY,
+            details={**details, "maxPerOrder": package.max_per_order},
+        )
+    if status.stock_remaining is not None and quantity > status.stock_remaining:
+        raise BusinessRuleError(
+            f"Only {status.stock_remaining} left in stock.",
+            code=ErrorCode.INSUFFICIENT_STOCK,
+            details={**details, "stockRemaining": status.stock_remaining},
+        )
+
+
+def has_completed_purchase(*, user: User | None, email: str) -> bool:
+    """Whether this customer (signed in as `user`, or buying under `email`) has completed an
+    order before; first-purchase-only codes are refused to them. Orders arrive with the
+    checkout issue, which gives this its body: until then no one has bought anything."""
+    return False

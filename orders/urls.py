@@ -1,0 +1,11 @@
+from django.urls import path
+
+from orders import api
+
+urlpatterns = [
+    path(
+        "checkout/validate-discount",
+        api.ValidateDiscountView.as_view(),
+        name="checkout-validate-discount",
+    ),
+]
