@@ -182,9 +182,9 @@ class Currency(StrEnum):
 
 
 @dataclass(frozen=True)
-class BasePriceChange:
-    """One change of a package's base price in one currency: `new_value` is in force from
-    `changed_at` on, `old_value` was in force until then."""
+class RecordedPriceChange:
+    """One change of a package's base price in one currency, as the price history records it:
+    `new_value` is in force from `changed_at` on, `old_value` was in force until then."""
 
     changed_at: datetime
     currency: Currency
@@ -192,7 +192,7 @@ class BasePriceChange:
     new_value: int
 
 
-def _amount_at(current: int, changes: Sequence[BasePriceChange], moment: datetime) -> int:
+def _amount_at(current: int, changes: Sequence[RecordedPriceChange], moment: datetime) -> int:
     ordered = sorted(changes, key=lambda change: change.changed_at)  # stable: ties keep order
     if not ordered:
         return current
@@ -204,7 +204,9 @@ def _amount_at(current: int, changes: Sequence[BasePriceChange], moment: datetim
     return in_force
 
 
-def base_price_at(current: Prices, changes: Sequence[BasePriceChange], moment: datetime) -> Prices:
+def base_price_at(
+    current: Prices, changes: Sequence[RecordedPriceChange], moment: datetime
+) -> Prices:
     """The base price in force at `moment`, from the changes of each currency: before the first
     change, that change's old value; from a change on, its new value; with no change of a
     currency, its `current` amount."""
@@ -217,7 +219,7 @@ def base_price_at(current: Prices, changes: Sequence[BasePriceChange], moment: d
 def lowest_price_between(
     *,
     base: Prices,
-    base_changes: Sequence[BasePriceChange],
+    base_changes: Sequence[RecordedPriceChange],
     schedules: Sequence[Schedule],
     since: datetime,
     until: datetime,

@@ -98,7 +98,7 @@ def lowest_prices_before(
     )
     for row in PriceSchedule.objects.filter(overlapping, is_active=True):
         schedules[row.package_id].append(engine_schedule(row))
-    changes: dict[Any, list[engine.BasePriceChange]] = defaultdict(list)
+    changes: dict[Any, list[engine.RecordedPriceChange]] = defaultdict(list)
     since_period = reduce(
         operator.or_,
         (Q(package_id=pk, changed_at__gte=since) for pk, (since, _) in periods.items()),
@@ -112,7 +112,7 @@ def lowest_prices_before(
         old, new = _history_amount(old_value), _history_amount(new_value)
         if old is not None and new is not None:  # a row that is not a price change is skipped
             changes[package_id].append(
-                engine.BasePriceChange(changed_at, _HISTORY_CURRENCIES[field], old, new)
+                engine.RecordedPriceChange(changed_at, _HISTORY_CURRENCIES[field], old, new)
             )
     return {
         package.pk: engine.lowest_price_between(

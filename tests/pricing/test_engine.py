@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 
 from pricing.engine import (
     BPS,
-    BasePriceChange,
     Currency,
     DiscountKind,
     Line,
     Prices,
     PromoCode,
+    RecordedPriceChange,
     Schedule,
     base_price_at,
     lowest_price_between,
@@ -184,7 +184,7 @@ DAY = timedelta(days=1)
 
 
 def _change(day, currency, old, new):
-    return BasePriceChange(T0 + timedelta(days=day), currency, old, new)
+    return RecordedPriceChange(T0 + timedelta(days=day), currency, old, new)
 
 
 def _lowest(rules=(), changes=(), base=TEN, since=-30, until=0):
@@ -459,7 +459,9 @@ def base_changes(draw):
         value = draw(money)
         for hour in hours:
             new_value = draw(money)
-            changes.append(BasePriceChange(T0 + timedelta(hours=hour), currency, value, new_value))
+            changes.append(
+                RecordedPriceChange(T0 + timedelta(hours=hour), currency, value, new_value)
+            )
             value = new_value
     return draw(st.permutations(changes))
 
