@@ -92,6 +92,11 @@ class PricingSchema(serializers.Serializer):
     badgeText = serializers.CharField(allow_null=True)
     badgeColor = serializers.CharField(allow_null=True)
     discountEndsAt = serializers.DateTimeField(allow_null=True)
+    lowestPrice30Days = serializers.IntegerField(
+        allow_null=True,
+        help_text="Discounted packages only: the lowest final price in the 30 days before the "
+        "promotion began (EU price-indication rule), in the same minor units.",
+    )
 
 
 class AvailabilitySchema(serializers.Serializer):

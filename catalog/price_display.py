@@ -25,6 +25,8 @@ class DisplayPrice:
     badge_color: str | None = None
     discount_ends_at: datetime | None = None
     valid_until: datetime | None = None  # the next moment this price changes by the clock
+    # Discounted only: the lowest price in the 30 days before the promotion began (EU Omnibus).
+    lowest_price_30_days: int | None = None
 
     @property
     def savings(self) -> int:
@@ -42,6 +44,7 @@ class DisplayPrice:
             "badgeText": self.badge_text,
             "badgeColor": self.badge_color,
             "discountEndsAt": self.discount_ends_at.isoformat() if self.discount_ends_at else None,
+            "lowestPrice30Days": self.lowest_price_30_days,
         }
 
 

@@ -175,6 +175,82 @@ def next_price_change(schedules: Sequence[Schedule], moment: datetime) -> dateti
     return min(edges, default=None)
 
 
+# ------------------------------------------------------------------------------ price history
+class Currency(StrEnum):
+    USD = "USD"  # USD cents
+    IDR = "IDR"  # whole rupiah
+
+
+@dataclass(frozen=True)
+class RecordedPriceChange:
+    """One change of a package's base price in one currency, as the price history records it:
+    `new_value` is in force from `changed_at` on, `old_value` was in force until then."""
+
+    changed_at: datetime
+    currency: Currency
+    old_value: int
+    new_value: int
+
+
+def _amount_at(current: int, changes: Sequence[RecordedPriceChange], moment: datetime) -> int:
+    ordered = sorted(changes, key=lambda change: change.changed_at)  # stable: ties keep order
+    if not ordered:
+        return current
+    in_force = ordered[0].old_value
+    for change in ordered:
+        if change.changed_at > moment:
+            break
+        in_force = change.new_value
+    return in_force
+
+
+def base_price_at(
+    current: Prices, changes: Sequence[RecordedPriceChange], moment: datetime
+) -> Prices:
+    """The base price in force at `moment`, from the changes of each currency: before the first
+    change, that change's old value; from a change on, its new value; with no change of a
+    currency, its `current` amount."""
+    return Prices(
+        _amount_at(current.usd_cents, [c for c in changes if c.currency is Currency.USD], moment),
+        _amount_at(current.idr, [c for c in changes if c.currency is Currency.IDR], moment),
+    )
+
+
+def lowest_price_between(
+    *,
+    base: Prices,
+    base_changes: Sequence[RecordedPriceChange],
+    schedules: Sequence[Schedule],
+    since: datetime,
+    until: datetime,
+    usd_to_idr_rate: int,
+) -> Prices:
+    """The lowest final price, USD and IDR each on its own, at any moment of [since, until).
+
+    A price only changes when a schedule starts or ends or a base price changes, so it is
+    evaluated at `since` and at each of those moments inside the window. `base` is the current
+    base price, in force throughout when `base_changes` says nothing of a currency."""
+    if until <= since:
+        raise ValueError("the window is empty: until must be after since")
+    edges = {
+        edge
+        for schedule in schedules
+        for edge in (schedule.starts_at, schedule.ends_at)
+        if since < edge < until
+    }
+    edges.update(change.changed_at for change in base_changes if since < change.changed_at < until)
+    prices = [
+        price_package(
+            base=base_price_at(base, base_changes, moment),
+            schedules=schedules,
+            moment=moment,
+            usd_to_idr_rate=usd_to_idr_rate,
+        ).final
+        for moment in (since, *edges)
+    ]
+    return Prices(min(price.usd_cents for price in prices), min(price.idr for price in prices))
+
+
 # ------------------------------------------------------------------------------ order totals
 @dataclass(frozen=True)
 class Line:

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from catalog.models import EsimPackage
 from catalog.price_display import DisplayPrice
 from pricing import engine
-from pricing.models import ExchangeRate, PriceSchedule
+from pricing.models import ExchangeRate, PriceHistory, PriceSchedule
+
+# The price-indication rule (EU Omnibus directive): a reduced price is shown with the lowest
+# price the package had in this period before the reduction began.
+LOWEST_PRICE_PERIOD = timedelta(days=30)
+
+_HISTORY_CURRENCIES: dict[str, engine.Currency] = {
+    PriceHistory.Field.PRICE_USD: engine.Currency.USD,
+    PriceHistory.Field.PRICE_IDR: engine.Currency.IDR,
+}
 
 
 def usd_to_idr_rate(moment: datetime) -> int:
@@ -60,19 +72,79 @@ def schedules_by_package(
     return grouped
 
 
+def _history_amount(value: Any) -> int | None:
+    """A base price as the history stores it (a plain integer); anything else is unreadable."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def lowest_prices_before(
+    packages: Sequence[EsimPackage], promotion_starts: dict[Any, datetime], usd_to_idr_rate: int
+) -> dict[Any, engine.Prices]:
+    """For each package in `promotion_starts`, the lowest price it had in the period before
+    its promotion began. Two queries for all of them: the schedules that overlap each one's
+    period, and each one's base-price changes from its period on (later ones too: the old
+    value of the first change after a period began is the price in force before it).
+    Scheduled USD amounts become IDR at today's rate, as the current price does."""
+    if not promotion_starts:
+        return {}
+    periods = {pk: (start - LOWEST_PRICE_PERIOD, start) for pk, start in promotion_starts.items()}
+    schedules: dict[Any, list[engine.Schedule]] = defaultdict(list)
+    overlapping = reduce(
+        operator.or_,
+        (
+            Q(package_id=pk, starts_at__lt=until, ends_at__gt=since)
+            for pk, (since, until) in periods.items()
+        ),
+    )
+    for row in PriceSchedule.objects.filter(overlapping, is_active=True):
+        schedules[row.package_id].append(engine_schedule(row))
+    changes: dict[Any, list[engine.RecordedPriceChange]] = defaultdict(list)
+    since_period = reduce(
+        operator.or_,
+        (Q(package_id=pk, changed_at__gte=since) for pk, (since, _) in periods.items()),
+    )
+    history = (
+        PriceHistory.objects.filter(since_period, field__in=list(_HISTORY_CURRENCIES))
+        .order_by("changed_at", "id")
+        .values_list("package_id", "field", "old_value", "new_value", "changed_at")
+    )
+    for package_id, field, old_value, new_value, changed_at in history:
+        old, new = _history_amount(old_value), _history_amount(new_value)
+        if old is not None and new is not None:  # a row that is not a price change is skipped
+            changes[package_id].append(
+                engine.RecordedPriceChange(changed_at, _HISTORY_CURRENCIES[field], old, new)
+            )
+    return {
+        package.pk: engine.lowest_price_between(
+            base=engine.Prices(package.price_usd_cents, package.price_idr),
+            base_changes=changes[package.pk],
+            schedules=schedules[package.pk],
+            since=periods[package.pk][0],
+            until=periods[package.pk][1],
+            usd_to_idr_rate=usd_to_idr_rate,
+        )
+        for package in packages
+        if package.pk in periods
+    }
+
+
+def _amounts(prices: engine.Prices, currency: str) -> int:
+    return prices.usd_cents if currency == "USD" else prices.idr
+
+
 def _display(
-    price: engine.PackagePrice, currency: str, valid_until: datetime | None
+    price: engine.PackagePrice,
+    currency: str,
+    valid_until: datetime | None,
+    lowest: engine.Prices | None,
 ) -> DisplayPrice:
     """The price in one currency. The label is worked out from that currency's own amounts, so
     an IDR shopper is never told a USD percentage (a fixed discount converts unevenly)."""
-    original, final = (
-        (price.original.usd_cents, price.final.usd_cents)
-        if currency == "USD"
-        else (price.original.idr, price.final.idr)
-    )
+    original, final = _amounts(price.original, currency), _amounts(price.final, currency)
     discounted = final < original
     schedule = price.schedule if discounted else None
     label = f"{(original - final) * engine.BPS // original // 100}% OFF" if discounted else None
+    lowest_amount = _amounts(lowest, currency) if discounted and lowest is not None else None
     return DisplayPrice(
         original=original,
         final=final,
@@ -82,6 +154,7 @@ def _display(
         badge_color=(schedule.badge_color or None) if schedule else None,
         discount_ends_at=schedule.ends_at if schedule else None,
         valid_until=valid_until,
+        lowest_price_30_days=lowest_amount,
     )
 
 
@@ -89,21 +162,35 @@ def display_prices(
     packages: Sequence[EsimPackage], currency: str, now: datetime
 ) -> dict[Any, DisplayPrice]:
     """Prices for a whole page: one query for the schedules and, when there are any, one for
-    the exchange rate, however many packages."""
+    the exchange rate, however many packages. When some are discounted, two more for the
+    lowest prices before their promotions (lowest_prices_before)."""
     schedules = schedules_by_package([package.pk for package in packages], now)
     # The rate only converts scheduled amounts: a page without schedules does not read it.
     rate = usd_to_idr_rate(now) if schedules else 0
-    prices: dict[Any, DisplayPrice] = {}
-    for package in packages:
-        rules = schedules.get(package.pk, [])
-        price = engine.price_package(
+    priced = {
+        package.pk: engine.price_package(
             base=engine.Prices(package.price_usd_cents, package.price_idr),
-            schedules=rules,
+            schedules=schedules.get(package.pk, []),
             moment=now,
             usd_to_idr_rate=rate,
         )
-        prices[package.pk] = _display(price, currency, engine.next_price_change(rules, now))
-    return prices
+        for package in packages
+    }
+    promotion_starts = {
+        pk: price.schedule.starts_at
+        for pk, price in priced.items()
+        if price.schedule and _amounts(price.final, currency) < _amounts(price.original, currency)
+    }
+    lowest = lowest_prices_before(packages, promotion_starts, rate)
+    return {
+        pk: _display(
+            price,
+            currency,
+            engine.next_price_change(schedules.get(pk, []), now),
+            lowest.get(pk),
+        )
+        for pk, price in priced.items()
+    }
 
 
 def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) -> list[engine.Line]:

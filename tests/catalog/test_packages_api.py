@@ -78,6 +78,7 @@ def test_the_list_shows_active_packages_with_pricing_availability_and_facets(api
         "badgeText": None,
         "badgeColor": None,
         "discountEndsAt": None,
+        "lowestPrice30Days": None,
     }
     assert japan["availability"]["isPurchasable"] is True
     assert data["filters"]["categories"] == ["asia", "europe"]

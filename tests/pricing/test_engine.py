@@ -8,11 +8,15 @@ from hypothesis import strategies as st
 
 from pricing.engine import (
     BPS,
+    Currency,
     DiscountKind,
     Line,
     Prices,
     PromoCode,
+    RecordedPriceChange,
     Schedule,
+    base_price_at,
+    lowest_price_between,
     next_price_change,
     order_total,
     price_package,
@@ -172,6 +176,90 @@ def test_a_switched_off_schedule_never_applies_and_every_rule_is_explained():
 def test_the_next_price_change_is_the_nearest_edge():
     assert next_price_change([HOLIDAY, CHRISTMAS], T0 + timedelta(days=24)) == CHRISTMAS.ends_at
     assert next_price_change([HOLIDAY], T0 + timedelta(days=40)) is None
+
+
+# ---------------------------------------------------------------- the lowest price before a sale
+TEN = Prices(usd_cents=1_000, idr=160_000)
+DAY = timedelta(days=1)
+
+
+def _change(day, currency, old, new):
+    return RecordedPriceChange(T0 + timedelta(days=day), currency, old, new)
+
+
+def _lowest(rules=(), changes=(), base=TEN, since=-30, until=0):
+    return lowest_price_between(
+        base=base,
+        base_changes=list(changes),
+        schedules=list(rules),
+        since=T0 + since * DAY,
+        until=T0 + until * DAY,
+        usd_to_idr_rate=RATE,
+    )
+
+
+def test_the_base_price_in_force_is_read_from_its_changes():
+    changes = [_change(-5, Currency.USD, 900, 1_000), _change(-2, Currency.USD, 1_000, 1_100)]
+
+    assert base_price_at(TEN, changes, T0 - 6 * DAY) == Prices(900, 160_000)
+    assert base_price_at(TEN, changes, T0 - 5 * DAY) == Prices(1_000, 160_000)  # from the change
+    assert base_price_at(TEN, changes, T0 - 1 * DAY) == Prices(1_100, 160_000)
+    assert base_price_at(TEN, [], T0) == TEN
+    assert base_price_at(TEN, [_change(-5, Currency.IDR, 150_000, 160_000)], T0 - 6 * DAY) == (
+        Prices(1_000, 150_000)
+    )
+
+
+def test_without_schedules_or_changes_the_lowest_price_is_the_base_price():
+    assert _lowest() == TEN
+
+
+def test_a_flash_sale_in_the_period_is_the_lowest_price():
+    flash = schedule(
+        "Flash", kind=DiscountKind.PRICE_OVERRIDE, override_usd_cents=800, start=-10, end=-9
+    )
+
+    assert _lowest([flash]) == Prices(800, 128_000)  # IDR converted from the override
+
+
+def test_a_sale_before_the_period_or_from_its_end_on_does_not_count():
+    before = schedule("Old", value=5_000, start=-40, end=-30)  # over when the period begins
+    current = schedule("Current", value=2_000, start=0, end=10)  # the promotion itself
+
+    assert _lowest([before, current]) == TEN
+
+
+def test_a_sale_running_into_the_period_counts_from_its_start():
+    assert _lowest([schedule(value=1_000, start=-35, end=-29)]) == Prices(900, 144_000)
+
+
+def test_a_raised_base_price_counts_at_its_old_value_until_the_change():
+    changes = [_change(-5, Currency.USD, 900, 1_000), _change(-5, Currency.IDR, 144_000, 160_000)]
+
+    assert _lowest(changes=changes) == Prices(900, 144_000)
+
+
+def test_a_change_after_the_period_tells_the_price_during_it():
+    assert _lowest(changes=[_change(3, Currency.USD, 1_200, 1_000)]) == Prices(1_200, 160_000)
+
+
+def test_usd_and_idr_lows_are_found_separately():
+    changes = [_change(-20, Currency.USD, 900, 1_000), _change(-10, Currency.IDR, 150_000, 170_000)]
+    base = Prices(1_000, 170_000)
+
+    assert _lowest(changes=changes, base=base) == Prices(900, 150_000)
+
+
+def test_a_discount_on_an_old_base_price_uses_that_price():
+    changes = [_change(-5, Currency.USD, 800, 1_000)]
+    sale = schedule(value=5_000, start=-8, end=-2)  # half off $8, then half off $10
+
+    assert _lowest([sale], changes).usd_cents == 400
+
+
+def test_an_empty_period_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        _lowest(since=0, until=0)
 
 
 # ---------------------------------------------------------------- section 5.2 and 17: order totals
@@ -357,3 +445,74 @@ def test_totals_add_up_and_a_code_never_takes_more_than_allowed(items, code):
         assert total.code_discount_cents == 0
     breakdown = total.breakdown()
     assert sum(line["total_cents"] for line in breakdown["lines"]) == breakdown["total_cents"]
+
+
+@st.composite
+def base_changes(draw):
+    """A consistent change history per currency (each change starts from the previous value),
+    shuffled: the engine must not rely on the order it is given."""
+    changes = []
+    for currency in Currency:
+        hours = sorted(
+            draw(st.lists(st.integers(min_value=-60, max_value=160), max_size=4, unique=True))
+        )
+        value = draw(money)
+        for hour in hours:
+            new_value = draw(money)
+            changes.append(
+                RecordedPriceChange(T0 + timedelta(hours=hour), currency, value, new_value)
+            )
+            value = new_value
+    return draw(st.permutations(changes))
+
+
+@given(
+    base=st.builds(Prices, money, money),
+    rules=st.lists(schedules(), max_size=6),
+    changes=base_changes(),
+    since=st.integers(min_value=-60, max_value=120),
+    hours=st.integers(min_value=1, max_value=80),
+)
+def test_the_lowest_price_is_the_lowest_at_any_moment_of_the_period(
+    base, rules, changes, since, hours
+):
+    lowest = lowest_price_between(
+        base=base,
+        base_changes=changes,
+        schedules=rules,
+        since=T0 + timedelta(hours=since),
+        until=T0 + timedelta(hours=since + hours),
+        usd_to_idr_rate=RATE,
+    )
+
+    # Every schedule edge and change falls on a whole hour, so the price is constant within
+    # each hour: the hours of the period are every price it had.
+    had = [
+        price_package(
+            base=base_price_at(base, changes, moment),
+            schedules=rules,
+            moment=moment,
+            usd_to_idr_rate=RATE,
+        ).final
+        for moment in (T0 + timedelta(hours=hour) for hour in range(since, since + hours))
+    ]
+    assert lowest.usd_cents == min(price.usd_cents for price in had)
+    assert lowest.idr == min(price.idr for price in had)
+
+
+@given(
+    base=st.builds(Prices, money, money),
+    since=st.integers(min_value=-60, max_value=120),
+    hours=st.integers(min_value=1, max_value=80),
+)
+def test_with_nothing_scheduled_or_changed_the_lowest_price_is_the_base_price(base, since, hours):
+    lowest = lowest_price_between(
+        base=base,
+        base_changes=[],
+        schedules=[],
+        since=T0 + timedelta(hours=since),
+        until=T0 + timedelta(hours=since + hours),
+        usd_to_idr_rate=RATE,
+    )
+
+    assert lowest == base
