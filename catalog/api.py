@@ -17,7 +17,7 @@ from catalog.availability import availability, next_change_at
 from catalog.cache import cached_answer
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
-from catalog.price_display import CURRENCIES, DisplayPrice, display_prices
+from catalog.price_display import CURRENCIES, DisplayPrice, display_prices, next_price_change
 from hiroam.api.envelope import encode_data, envelope_response
 from hiroam.api.errors import NotFoundError
 
@@ -179,13 +179,20 @@ class PackageListView(APIView):
         return envelope_response(cached_answer("list", params, lambda: _package_list(params)))
 
 
-def _facets(currency: str) -> dict[str, Any]:
+def _seconds_until(moment: datetime | None, now: datetime) -> float:
+    return (moment - now).total_seconds() if moment else float("inf")
+
+
+def _facets(currency: str, now: datetime, prices_change_at: datetime | None) -> dict[str, Any]:
     # The same for every query of a currency: cached on its own, so a new filter combination
-    # costs only its page.
+    # costs only its page. The price range moves when any schedule starts or ends.
     return cached_answer(
         "facets",
         {"currency": currency},
-        lambda: (selectors.catalogue_facets(currency), float("inf")),
+        lambda: (
+            selectors.catalogue_facets(currency, now),
+            _seconds_until(prices_change_at, now),
+        ),
     )
 
 
@@ -193,10 +200,11 @@ def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
     now = timezone.now()
     page, page_size = params.pop("page"), params.pop("page_size")
     filters = selectors.PackageFilters(**params)
-    packages = selectors.filtered_packages(filters)
+    packages = selectors.filtered_packages(filters, now)
     total = packages.count()
     on_page = selectors.page_of(packages, page=page, page_size=page_size)
     prices = display_prices(on_page, filters.currency, now)
+    prices_change_at = next_price_change(now)
     answer = {
         "packages": [
             package_body(package, prices[package.pk], filters.currency, now) for package in on_page
@@ -208,9 +216,12 @@ def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
             "total": total,
             "total_pages": -(-total // page_size),
         },
-        "filters": _facets(filters.currency),
+        "filters": _facets(filters.currency, now, prices_change_at),
     }
-    return encode_data(answer), _lifetime_seconds(on_page, prices, now)
+    # Packages off this page sort and filter by their price too: a schedule starting anywhere
+    # can change which packages the page holds.
+    lifetime = min(_lifetime_seconds(on_page, prices, now), _seconds_until(prices_change_at, now))
+    return encode_data(answer), lifetime
 
 
 class PackageDetailView(APIView):

@@ -5,10 +5,13 @@ itself as the price source when it loads (pricing.apps). Until then, and for any
 does not price, the base price is shown.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from django.db.models import F
+from django.db.models.expressions import Combinable
 
 from catalog.models import EsimPackage
 
@@ -65,23 +68,51 @@ def margin_text(price_cents: int, cost_cents: int) -> str:
     return f"{'-' if margin_cents < 0 else ''}{whole}.{hundredths:02d} %"
 
 
+def base_price_field(currency: str) -> str:
+    return "price_usd_cents" if currency == "USD" else "price_idr"
+
+
 def base_price(package: EsimPackage, currency: str) -> int:
     return package.price_usd_cents if currency == "USD" else package.price_idr
 
 
-PriceSource = Callable[[Sequence[EsimPackage], str, datetime], dict[Any, DisplayPrice]]
+class PriceSource(Protocol):
+    """What the catalogue needs to know about customer prices."""
+
+    def display_prices(
+        self, packages: Sequence[EsimPackage], currency: str, now: datetime
+    ) -> dict[Any, DisplayPrice]:
+        """Prices for many packages at once (never a query per package)."""
+        ...
+
+    def price_expression(self, currency: str, now: datetime) -> Combinable:
+        """SQL for what a customer pays for a package at `now`, to sort and filter by."""
+        ...
+
+    def next_change(self, now: datetime) -> datetime | None:
+        """The next moment any package's price changes by the clock."""
+        ...
 
 
-def _base_prices(
-    packages: Sequence[EsimPackage], currency: str, now: datetime
-) -> dict[Any, DisplayPrice]:
-    return {
-        package.pk: DisplayPrice(base_price(package, currency), base_price(package, currency))
-        for package in packages
-    }
+class BasePrices:
+    """Base prices only: what the catalogue shows before pricing registers itself."""
+
+    def display_prices(
+        self, packages: Sequence[EsimPackage], currency: str, now: datetime
+    ) -> dict[Any, DisplayPrice]:
+        return {
+            package.pk: DisplayPrice(base_price(package, currency), base_price(package, currency))
+            for package in packages
+        }
+
+    def price_expression(self, currency: str, now: datetime) -> Combinable:
+        return F(base_price_field(currency))
+
+    def next_change(self, now: datetime) -> datetime | None:
+        return None
 
 
-_price_source: PriceSource = _base_prices
+_price_source: PriceSource = BasePrices()
 
 
 def register_price_source(source: PriceSource) -> None:
@@ -92,9 +123,15 @@ def register_price_source(source: PriceSource) -> None:
 def display_prices(
     packages: Sequence[EsimPackage], currency: str, now: datetime
 ) -> dict[Any, DisplayPrice]:
-    """Prices for many packages at once (the source must not query per package)."""
-    prices = _price_source(packages, currency, now)
-    return {
-        package.pk: prices.get(package.pk) or _base_prices([package], currency, now)[package.pk]
-        for package in packages
-    }
+    prices = _price_source.display_prices(packages, currency, now)
+    missing = [package for package in packages if package.pk not in prices]
+    return prices | BasePrices().display_prices(missing, currency, now)
+
+
+def customer_price(currency: str, now: datetime) -> Combinable:
+    """SQL for the price a customer pays now, in minor units of `currency`."""
+    return _price_source.price_expression(currency, now)
+
+
+def next_price_change(now: datetime) -> datetime | None:
+    return _price_source.next_change(now)

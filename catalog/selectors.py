@@ -3,6 +3,7 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
@@ -10,15 +11,17 @@ from django.db.models import Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from catalog.models import LISTED, EsimPackage
+from catalog.price_display import customer_price
 
+# Prices sort and filter by what the customer pays now (schedules included), not base prices.
 SORTS = {
-    "sort_order": ("sort_order", "{price}", "package_code"),
-    "price": ("{price}", "package_code"),
-    "-price": ("-{price}", "package_code"),
-    "volume": ("volume_bytes", "{price}", "package_code"),
-    "-volume": ("-volume_bytes", "{price}", "package_code"),
-    "duration": ("duration", "{price}", "package_code"),
-    "-duration": ("-duration", "{price}", "package_code"),
+    "sort_order": ("sort_order", "customer_price", "package_code"),
+    "price": ("customer_price", "package_code"),
+    "-price": ("-customer_price", "package_code"),
+    "volume": ("volume_bytes", "customer_price", "package_code"),
+    "-volume": ("-volume_bytes", "customer_price", "package_code"),
+    "duration": ("duration", "customer_price", "package_code"),
+    "-duration": ("-duration", "customer_price", "package_code"),
 }
 
 
@@ -36,10 +39,6 @@ class PackageFilters:
     sort: str = "sort_order"
 
 
-def price_field(currency: str) -> str:
-    return "price_usd_cents" if currency == "USD" else "price_idr"
-
-
 def listed_packages() -> QuerySet[EsimPackage]:
     """What the shop shows: active packages the provider still sells."""
     return EsimPackage.objects.filter(LISTED)
@@ -49,9 +48,8 @@ def in_category(category: str) -> Q:
     return Q(category_override=category) | Q(category_override="", auto_category=category)
 
 
-def filtered_packages(filters: PackageFilters) -> QuerySet[EsimPackage]:
-    packages = listed_packages()
-    price = price_field(filters.currency)
+def filtered_packages(filters: PackageFilters, now: datetime) -> QuerySet[EsimPackage]:
+    packages = listed_packages().annotate(customer_price=customer_price(filters.currency, now))
     if filters.category:
         packages = packages.filter(in_category(filters.category))
     if filters.country:
@@ -61,9 +59,9 @@ def filtered_packages(filters: PackageFilters) -> QuerySet[EsimPackage]:
     if filters.featured is not None:
         packages = packages.filter(is_featured=filters.featured)
     if filters.min_price is not None:
-        packages = packages.filter(**{f"{price}__gte": filters.min_price})
+        packages = packages.filter(customer_price__gte=filters.min_price)
     if filters.max_price is not None:
-        packages = packages.filter(**{f"{price}__lte": filters.max_price})
+        packages = packages.filter(customer_price__lte=filters.max_price)
     if filters.data_type is not None:
         packages = packages.filter(data_type=filters.data_type)
     if filters.q:
@@ -77,9 +75,8 @@ def filtered_packages(filters: PackageFilters) -> QuerySet[EsimPackage]:
         if len(text) == 2 and text.isalpha():
             match |= Q(location_codes__contains=[text.upper()])
         packages = packages.filter(match)
-    ordering = [part.format(price=price) for part in SORTS[filters.sort]]
     # The operator lists (large for regional and global packages) are shown only in detail.
-    return packages.defer("operator_list").order_by(*ordering)
+    return packages.defer("operator_list").order_by(*SORTS[filters.sort])
 
 
 def page_of(packages: QuerySet[EsimPackage], *, page: int, page_size: int) -> list[EsimPackage]:
@@ -119,9 +116,9 @@ def packages_by_key(keys: Sequence[str]) -> dict[str, EsimPackage]:
     return {key: package for key, package in by_key.items() if package is not None}
 
 
-def catalogue_facets(currency: str) -> dict[str, Any]:
+def catalogue_facets(currency: str, now: datetime) -> dict[str, Any]:
     """What a shopper can filter by, over the whole listed catalogue, in one query."""
-    price = price_field(currency)
+    price = customer_price(currency, now)
     effective_category = Coalesce(NullIf("category_override", Value("")), "auto_category")
     found = listed_packages().aggregate(
         categories=ArrayAgg(effective_category, distinct=True, default=[]),

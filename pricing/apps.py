@@ -11,8 +11,8 @@ class PricingConfig(AppConfig):
         # pricing; pricing registers itself with it instead.
         from catalog.cost_changes import register_cost_change_recorder
         from catalog.price_display import register_price_source
-        from pricing.prices import display_prices
+        from pricing.prices import EnginePrices
         from pricing.services import record_cost_changes
 
-        register_price_source(display_prices)
+        register_price_source(EnginePrices())
         register_cost_change_recorder(record_cost_changes)

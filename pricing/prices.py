@@ -10,10 +10,21 @@ from functools import reduce
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest
 
 from catalog.models import EsimPackage
-from catalog.price_display import DisplayPrice
+from catalog.price_display import DisplayPrice, base_price_field
 from pricing import engine
 from pricing.models import ExchangeRate, PriceHistory, PriceSchedule
 
@@ -219,3 +230,58 @@ def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) ->
             )
         )
     return lines
+
+
+# ------------------------------------------------------------------------------ in SQL
+def _half_up(numerator: Any, denominator: int) -> Any:
+    """engine.round_half_up_div in SQL: integer division of non-negative bigints."""
+    return (2 * numerator + denominator) / (2 * denominator)
+
+
+def price_expression(currency: str, now: datetime) -> Any:
+    """What a customer pays for a package at `now`, as SQL: the engine's rule (the winning live
+    schedule: highest priority, then earliest created) for sorting and filtering a whole
+    catalogue in the database. tests/pricing/test_price_sql.py holds it equal to the engine."""
+    usd, idr = Cast(OuterRef("price_usd_cents"), BigIntegerField()), OuterRef("price_idr")
+    base = usd if currency == "USD" else idr
+    value = Cast(F("discount_value"), BigIntegerField())
+    off_by_percentage = _half_up(base * value, engine.BPS)
+    if currency == "USD":
+        override = Coalesce(F("override_price_usd_cents"), usd)
+        off_fixed = value
+    else:
+        rate = Value(usd_to_idr_rate(now), output_field=BigIntegerField())
+        override_usd = Coalesce(Cast(F("override_price_usd_cents"), BigIntegerField()), usd)
+        override = Coalesce(F("override_price_idr"), _half_up(override_usd * rate, 100))
+        off_fixed = _half_up(value * rate, 100)
+    final = Case(
+        When(schedule_type=PriceSchedule.ScheduleType.PRICE_OVERRIDE, then=override),
+        When(discount_type=PriceSchedule.DiscountType.PERCENTAGE, then=base - off_by_percentage),
+        default=base - off_fixed,
+        output_field=BigIntegerField(),
+    )
+    winner = (
+        PriceSchedule.objects.filter(
+            package=OuterRef("pk"), is_active=True, starts_at__lte=now, ends_at__gt=now
+        )
+        .order_by("-priority", "created_at", "id")
+        .annotate(final=Greatest(final, Value(0)))
+        .values("final")[:1]
+    )
+    return Coalesce(Subquery(winner), F(base_price_field(currency)), output_field=BigIntegerField())
+
+
+def next_change(now: datetime) -> datetime | None:
+    """The next moment any schedule starts or ends: until then every price holds."""
+    found = PriceSchedule.objects.filter(is_active=True, ends_at__gt=now).aggregate(
+        start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at")
+    )
+    return min((moment for moment in found.values() if moment is not None), default=None)
+
+
+class EnginePrices:
+    """The catalogue's price source (registered in pricing.apps)."""
+
+    display_prices = staticmethod(display_prices)
+    price_expression = staticmethod(price_expression)
+    next_change = staticmethod(next_change)
