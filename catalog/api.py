@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from catalog import selectors
 from catalog.availability import availability, next_change_at
-from catalog.cache import cached_answer
+from catalog.cache import cached_answer, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import CURRENCIES, DisplayPrice, display_prices, next_price_change
@@ -179,10 +179,6 @@ class PackageListView(APIView):
         return envelope_response(cached_answer("list", params, lambda: _package_list(params)))
 
 
-def _seconds_until(moment: datetime | None, now: datetime) -> float:
-    return (moment - now).total_seconds() if moment else float("inf")
-
-
 def _facets(currency: str, now: datetime, prices_change_at: datetime | None) -> dict[str, Any]:
     # The same for every query of a currency: cached on its own, so a new filter combination
     # costs only its page. The price range moves when any schedule starts or ends.
@@ -191,7 +187,7 @@ def _facets(currency: str, now: datetime, prices_change_at: datetime | None) -> 
         {"currency": currency},
         lambda: (
             selectors.catalogue_facets(currency, now),
-            _seconds_until(prices_change_at, now),
+            seconds_until(prices_change_at, now),
         ),
     )
 
@@ -220,7 +216,7 @@ def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
     }
     # Packages off this page sort and filter by their price too: a schedule starting anywhere
     # can change which packages the page holds.
-    lifetime = min(_lifetime_seconds(on_page, prices, now), _seconds_until(prices_change_at, now))
+    lifetime = min(_lifetime_seconds(on_page, prices, now), seconds_until(prices_change_at, now))
     return encode_data(answer), lifetime
 
 

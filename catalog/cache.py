@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +38,11 @@ def _bump() -> None:
         cache.add(VERSION_KEY, 2, timeout=None)
     except Exception:
         logger.exception("Could not invalidate the catalogue cache")
+
+
+def seconds_until(moment: datetime | None, now: datetime) -> float:
+    """An answer's lifetime: until `moment` (None: no end by the clock)."""
+    return (moment - now).total_seconds() if moment else float("inf")
 
 
 def invalidate_catalog_cache() -> None:

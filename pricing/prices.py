@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import operator
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    F,
-    Min,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce, Greatest
+from django.db.models import BigIntegerField, F, Min, Q, QuerySet
+from django.db.models.expressions import Combinable, RawSQL
 
+from catalog.cache import cached_answer, seconds_until
 from catalog.models import EsimPackage
 from catalog.price_display import DisplayPrice, base_price_field
 from pricing import engine
@@ -48,39 +38,67 @@ def usd_to_idr_rate(moment: datetime) -> int:
     return int(rate) if rate else int(settings.CATALOG_USD_TO_IDR_RATE)
 
 
-def engine_schedule(row: PriceSchedule) -> engine.Schedule:
-    if row.schedule_type == PriceSchedule.ScheduleType.PRICE_OVERRIDE:
+_ENGINE_COLUMNS = (
+    "id",
+    "package_id",
+    "schedule_name",
+    "schedule_type",
+    "discount_type",
+    "discount_value",
+    "override_price_usd_cents",
+    "override_price_idr",
+    "starts_at",
+    "ends_at",
+    "created_at",
+    "priority",
+    "is_active",
+    "badge_text",
+    "badge_color",
+)
+
+
+def _engine_schedule(values: dict[str, Any]) -> engine.Schedule:
+    if values["schedule_type"] == PriceSchedule.ScheduleType.PRICE_OVERRIDE:
         kind = engine.DiscountKind.PRICE_OVERRIDE
     else:
-        kind = engine.DiscountKind(row.discount_type)
+        kind = engine.DiscountKind(values["discount_type"])
     return engine.Schedule(
-        id=str(row.pk),
-        name=row.schedule_name,
+        id=str(values["id"]),
+        name=values["schedule_name"],
         kind=kind,
-        value=row.discount_value or 0,
-        override_usd_cents=row.override_price_usd_cents,
-        override_idr=row.override_price_idr,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        created_at=row.created_at,
-        priority=row.priority,
-        is_active=row.is_active,
-        badge_text=row.badge_text,
-        badge_color=row.badge_color,
+        value=values["discount_value"] or 0,
+        override_usd_cents=values["override_price_usd_cents"],
+        override_idr=values["override_price_idr"],
+        starts_at=values["starts_at"],
+        ends_at=values["ends_at"],
+        created_at=values["created_at"],
+        priority=values["priority"],
+        is_active=values["is_active"],
+        badge_text=values["badge_text"],
+        badge_color=values["badge_color"],
     )
+
+
+def engine_schedule(row: PriceSchedule) -> engine.Schedule:
+    values = {name: getattr(row, name) for name in _ENGINE_COLUMNS}
+    return _engine_schedule(values | {"id": row.pk})
+
+
+def engine_schedules(rows: QuerySet[PriceSchedule]) -> dict[Any, list[engine.Schedule]]:
+    """The engine's schedules of `rows`, by package (read as plain values: pages read many)."""
+    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
+    for values in rows.values(*_ENGINE_COLUMNS):
+        grouped[values["package_id"]].append(_engine_schedule(values))
+    return grouped
 
 
 def schedules_by_package(
     package_ids: Sequence[Any], moment: datetime
 ) -> dict[Any, list[engine.Schedule]]:
     """The active schedules not yet over for many packages, in one query."""
-    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
-    rows = PriceSchedule.objects.filter(
-        package_id__in=package_ids, is_active=True, ends_at__gt=moment
+    return engine_schedules(
+        PriceSchedule.objects.filter(package_id__in=package_ids, is_active=True, ends_at__gt=moment)
     )
-    for row in rows:
-        grouped[row.package_id].append(engine_schedule(row))
-    return grouped
 
 
 def _history_amount(value: Any) -> int | None:
@@ -99,28 +117,29 @@ def lowest_prices_before(
     if not promotion_starts:
         return {}
     periods = {pk: (start - LOWEST_PRICE_PERIOD, start) for pk, start in promotion_starts.items()}
-    schedules: dict[Any, list[engine.Schedule]] = defaultdict(list)
-    overlapping = reduce(
-        operator.or_,
-        (
-            Q(package_id=pk, starts_at__lt=until, ends_at__gt=since)
-            for pk, (since, until) in periods.items()
-        ),
+    # Both queries take the page's widest bounds (short SQL, an index range each); each
+    # package's own period is then applied here.
+    earliest = min(since for since, _ in periods.values())
+    latest = max(until for _, until in periods.values())
+    schedules = engine_schedules(
+        PriceSchedule.objects.filter(
+            package_id__in=periods, is_active=True, starts_at__lt=latest, ends_at__gt=earliest
+        )
     )
-    for row in PriceSchedule.objects.filter(overlapping, is_active=True):
-        schedules[row.package_id].append(engine_schedule(row))
     changes: dict[Any, list[engine.RecordedPriceChange]] = defaultdict(list)
-    since_period = reduce(
-        operator.or_,
-        (Q(package_id=pk, changed_at__gte=since) for pk, (since, _) in periods.items()),
-    )
     history = (
-        PriceHistory.objects.filter(since_period, field__in=list(_HISTORY_CURRENCIES))
+        PriceHistory.objects.filter(
+            package_id__in=periods,
+            changed_at__gte=earliest,
+            field__in=list(_HISTORY_CURRENCIES),
+        )
         .order_by("changed_at", "id")
         .values_list("package_id", "field", "old_value", "new_value", "changed_at")
     )
     for package_id, field, old_value, new_value, changed_at in history:
         old, new = _history_amount(old_value), _history_amount(new_value)
+        if changed_at < periods[package_id][0]:
+            continue  # before this package's period
         if old is not None and new is not None:  # a row that is not a price change is skipped
             changes[package_id].append(
                 engine.RecordedPriceChange(changed_at, _HISTORY_CURRENCIES[field], old, new)
@@ -233,42 +252,57 @@ def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) ->
 
 
 # ------------------------------------------------------------------------------ in SQL
-def _half_up(numerator: Any, denominator: int) -> Any:
-    """engine.round_half_up_div in SQL: integer division of non-negative bigints."""
-    return (2 * numerator + denominator) / (2 * denominator)
+def _live_prices(now: datetime) -> dict[str, dict[str, int]]:
+    """For every package a live schedule reprices now: its customer price by currency
+    ({"USD": {package id: cents}, "IDR": {package id: rupiah}}), from the engine. Two queries
+    (the live schedules with their packages' base prices; the rate) for the whole catalogue."""
+    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
+    bases: dict[Any, engine.Prices] = {}
+    live = PriceSchedule.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
+    for values in live.values(*_ENGINE_COLUMNS, "package__price_usd_cents", "package__price_idr"):
+        grouped[values["package_id"]].append(_engine_schedule(values))
+        bases[values["package_id"]] = engine.Prices(
+            values["package__price_usd_cents"], values["package__price_idr"]
+        )
+    rate = usd_to_idr_rate(now) if grouped else 0
+    prices: dict[str, dict[str, int]] = {"USD": {}, "IDR": {}}
+    for package_id, schedules in grouped.items():
+        final = engine.price_package(
+            base=bases[package_id], schedules=schedules, moment=now, usd_to_idr_rate=rate
+        ).final
+        prices["USD"][str(package_id)] = final.usd_cents
+        prices["IDR"][str(package_id)] = final.idr
+    return prices
 
 
-def price_expression(currency: str, now: datetime) -> Any:
-    """What a customer pays for a package at `now`, as SQL: the engine's rule (the winning live
-    schedule: highest priority, then earliest created) for sorting and filtering a whole
-    catalogue in the database. tests/pricing/test_price_sql.py holds it equal to the engine."""
-    usd, idr = Cast(OuterRef("price_usd_cents"), BigIntegerField()), OuterRef("price_idr")
-    base = usd if currency == "USD" else idr
-    value = Cast(F("discount_value"), BigIntegerField())
-    off_by_percentage = _half_up(base * value, engine.BPS)
-    if currency == "USD":
-        override = Coalesce(F("override_price_usd_cents"), usd)
-        off_fixed = value
-    else:
-        rate = Value(usd_to_idr_rate(now), output_field=BigIntegerField())
-        override_usd = Coalesce(Cast(F("override_price_usd_cents"), BigIntegerField()), usd)
-        override = Coalesce(F("override_price_idr"), _half_up(override_usd * rate, 100))
-        off_fixed = _half_up(value * rate, 100)
-    final = Case(
-        When(schedule_type=PriceSchedule.ScheduleType.PRICE_OVERRIDE, then=override),
-        When(discount_type=PriceSchedule.DiscountType.PERCENTAGE, then=base - off_by_percentage),
-        default=base - off_fixed,
+def live_prices(now: datetime) -> dict[str, str]:
+    """`_live_prices` as JSON by currency ("" when no schedule is live), shared by every
+    request until the catalogue changes or a schedule starts or ends."""
+
+    def build() -> tuple[dict[str, str], float]:
+        prices = _live_prices(now)
+        encoded = {
+            currency: json.dumps(by_id) if by_id else "" for currency, by_id in prices.items()
+        }
+        return encoded, seconds_until(next_change(now), now)
+
+    return cast(dict[str, str], cached_answer("live-prices-json", {}, build))
+
+
+def price_expression(currency: str, now: datetime) -> Combinable:
+    """What a customer pays for a package at `now`, as SQL, to sort and filter a whole
+    catalogue by: the base price, or the engine's price for the packages a live schedule
+    reprices (passed to the query as one JSON map, looked up per row)."""
+    repriced = live_prices(now)[currency]
+    field = base_price_field(currency)
+    if not repriced:
+        return F(field)
+    table = EsimPackage._meta.db_table
+    return RawSQL(  # noqa: S611 (only the table and column names are formatted in)
+        f'COALESCE((%s::jsonb ->> "{table}"."id"::text)::bigint, "{table}"."{field}")',
+        [repriced],
         output_field=BigIntegerField(),
     )
-    winner = (
-        PriceSchedule.objects.filter(
-            package=OuterRef("pk"), is_active=True, starts_at__lte=now, ends_at__gt=now
-        )
-        .order_by("-priority", "created_at", "id")
-        .annotate(final=Greatest(final, Value(0)))
-        .values("final")[:1]
-    )
-    return Coalesce(Subquery(winner), F(base_price_field(currency)), output_field=BigIntegerField())
 
 
 def next_change(now: datetime) -> datetime | None:
