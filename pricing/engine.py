@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 BPS = 10_000  # basis points in a whole
@@ -83,7 +84,23 @@ class PackagePrice:
     original: Prices
     final: Prices
     schedule: Schedule | None
-    considered: tuple[Verdict, ...]
+    moment: datetime
+    schedules: tuple[Schedule, ...]  # every schedule that was considered
+
+    @cached_property
+    def considered(self) -> tuple[Verdict, ...]:
+        """Why each schedule applied or not. Worked out when asked for: a page of prices or a
+        search for the lowest price over a month never reads it."""
+        return tuple(
+            Verdict(
+                schedule.name,
+                schedule is self.schedule,
+                "applied"
+                if schedule is self.schedule
+                else _why_not(schedule, self.moment, self.schedule),
+            )
+            for schedule in self.schedules
+        )
 
     @property
     def has_discount(self) -> bool:
@@ -151,16 +168,10 @@ def price_package(
 ) -> PackagePrice:
     """A package's price at `moment`: its base price, changed by the winning live schedule."""
     winner = winning_schedule(schedules, moment)
-    considered = tuple(
-        Verdict(
-            schedule.name,
-            schedule is winner,
-            "applied" if schedule is winner else _why_not(schedule, moment, winner),
-        )
-        for schedule in schedules
-    )
     final = base if winner is None else _scheduled_price(base, winner, usd_to_idr_rate)
-    return PackagePrice(original=base, final=final, schedule=winner, considered=considered)
+    return PackagePrice(
+        original=base, final=final, schedule=winner, moment=moment, schedules=tuple(schedules)
+    )
 
 
 def next_price_change(schedules: Sequence[Schedule], moment: datetime) -> datetime | None:

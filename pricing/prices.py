@@ -195,8 +195,9 @@ def display_prices(
     the exchange rate, however many packages. When some are discounted, two more for the
     lowest prices before their promotions (lowest_prices_before)."""
     schedules = schedules_by_package([package.pk for package in packages], now)
-    # The rate only converts scheduled amounts: a page without schedules does not read it.
-    rate = usd_to_idr_rate(now) if schedules else 0
+    # The rate only converts scheduled USD amounts to IDR: a page without schedules, or a page
+    # shown in USD, does not read it.
+    rate = usd_to_idr_rate(now) if schedules and currency == "IDR" else 0
     priced = {
         package.pk: engine.price_package(
             base=engine.Prices(package.price_usd_cents, package.price_idr),
@@ -276,17 +277,26 @@ def _live_prices(now: datetime) -> dict[str, dict[str, int]]:
 
 
 def live_prices(now: datetime) -> dict[str, str]:
-    """`_live_prices` as JSON by currency ("" when no schedule is live), shared by every
-    request until the catalogue changes or a schedule starts or ends."""
+    """What holds until the next price change, shared by every request until then (or until
+    the catalogue changes): `_live_prices` as JSON by currency ("" when no schedule is live)
+    and, under "next_change", that moment in ISO 8601 ("" for none)."""
 
     def build() -> tuple[dict[str, str], float]:
+        change = next_change(now)
         prices = _live_prices(now)
-        encoded = {
+        snapshot = {
             currency: json.dumps(by_id) if by_id else "" for currency, by_id in prices.items()
         }
-        return encoded, seconds_until(next_change(now), now)
+        snapshot["next_change"] = change.isoformat() if change else ""
+        return snapshot, seconds_until(change, now)
 
-    return cast(dict[str, str], cached_answer("live-prices-json", {}, build))
+    return cast(dict[str, str], cached_answer("live-prices", {}, build))
+
+
+def next_price_change(now: datetime) -> datetime | None:
+    """`next_change`, read from the shared snapshot."""
+    moment = live_prices(now)["next_change"]
+    return datetime.fromisoformat(moment) if moment else None
 
 
 def price_expression(currency: str, now: datetime) -> Combinable:
@@ -318,4 +328,4 @@ class EnginePrices:
 
     display_prices = staticmethod(display_prices)
     price_expression = staticmethod(price_expression)
-    next_change = staticmethod(next_change)
+    next_change = staticmethod(next_price_change)
