@@ -88,6 +88,25 @@ def record_admin_deletions(
     )
 
 
+def record_admin_additions(
+    request: HttpRequest, objects: Iterable[models.Model], *, action_name: str = ""
+) -> None:
+    """One entry per object an admin action created (e.g. a promotion's schedules), in bulk."""
+    AdminAuditEntry.objects.bulk_create(
+        AdminAuditEntry(
+            **_entry_fields(
+                request,
+                obj,
+                AdminAuditEntry.Action.ACTION,
+                {},
+                redact_mapping(snapshot(obj)),
+                action_name,
+            )
+        )
+        for obj in objects
+    )
+
+
 def record_admin_action(
     request: HttpRequest,
     queryset: models.QuerySet[Any],

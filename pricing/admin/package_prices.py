@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,7 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from accounts.audit import remember_before_save
+from accounts.audit import record_admin_action, record_admin_additions, remember_before_save
 from catalog.admin import CatalogueAdmin, RegionFilter
 from catalog.models import EsimPackage
 from catalog.price_display import margin_text, usd_text
@@ -317,14 +318,21 @@ class PackagePriceAdmin(CatalogueAdmin):
         action_name: str,
         back: str,
     ) -> HttpResponse:
+        changed = EsimPackage.objects.filter(pk__in=[change.package_id for change in changes])
         try:
-            changed = change_base_prices(
-                changes=changes, user=request.user, reason=reason, now=timezone.now()
+            # Audited together with the change: one entry per package whose prices moved.
+            record_admin_action(
+                request,
+                changed,
+                action_name=action_name,
+                perform=lambda: change_base_prices(
+                    changes=changes, user=request.user, reason=reason, now=timezone.now()
+                ),
             )
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
         else:
-            self.message_user(request, f"New base prices for {changed} package(s).")
+            self.message_user(request, f"New base prices for {len(changes)} package(s).")
         return HttpResponseRedirect(back)
 
     # ---- actions
@@ -390,13 +398,17 @@ class PackagePriceAdmin(CatalogueAdmin):
             terms = form.terms()
             if "apply" in request.POST:
                 try:
-                    schedules = schedule_promotion(
-                        packages=packages,
-                        terms=terms,
-                        user=request.user,
-                        reason=form.cleaned_data["reason"] or "promotion scheduled in Admin",
-                        now=timezone.now(),
-                    )
+                    with transaction.atomic():
+                        schedules = schedule_promotion(
+                            packages=packages,
+                            terms=terms,
+                            user=request.user,
+                            reason=form.cleaned_data["reason"] or "promotion scheduled in Admin",
+                            now=timezone.now(),
+                        )
+                        record_admin_additions(
+                            request, schedules, action_name="schedule_a_promotion"
+                        )
                 except DomainError as error:
                     self.message_user(request, error.message, messages.ERROR)
                     return None

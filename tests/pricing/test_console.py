@@ -224,6 +224,8 @@ def test_a_bulk_percentage_change_is_previewed_then_applied_with_its_reason(mana
         (899, 143_000),  # 899.1 half up to the cent; 143,100 to the nearest 1,000 rupiah
     ]
     assert PriceHistory.objects.filter(reason="winter pricing").count() == 4  # USD + IDR each
+    audited = AdminAuditEntry.objects.filter(action_name="change_base_prices")
+    assert sorted(entry.new_values["price_usd_cents"] for entry in audited) == [450, 899]
 
 
 def test_a_bulk_change_without_a_reason_changes_nothing(manager):
@@ -287,6 +289,7 @@ def test_a_promotion_for_many_packages_is_previewed_then_scheduled(
 
     assert PriceSchedule.objects.filter(schedule_name="Christmas Sale").count() == 3
     assert PriceHistory.objects.filter(field="schedule").count() == 3
+    assert AdminAuditEntry.objects.filter(action_name="schedule_a_promotion").count() == 3
     shown = api_client.get("/api/v1/packages").json()["data"]["packages"]
     assert {p["pricing"]["finalPrice"] for p in shown} == {750}
 
@@ -365,6 +368,7 @@ def test_prices_export_edit_and_import_after_a_dry_run(manager):
     first.refresh_from_db()
     assert first.price_usd_cents == 899
     assert PriceHistory.objects.get().reason == "new price list"
+    assert AdminAuditEntry.objects.get(action_name="import_prices").object_id == str(first.pk)
 
 
 def test_an_import_with_a_bad_row_cannot_be_applied(manager):
