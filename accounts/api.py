@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import User, normalize_email_address
+from accounts.models import User
+from hiroam.api.throttling import email_in_body
 
 
 class UserOutput(serializers.ModelSerializer):
@@ -50,21 +51,13 @@ class RegisterView(APIView):
         return Response(_tokens_body(user, services.issue_tokens(user)), status=201)
 
 
-def _email_tried(request: Request) -> str | None:
-    """Key of the per-email login limit: the address tried, however it is spelled."""
-    email = request.data.get("email") if isinstance(request.data, dict) else None
-    if not isinstance(email, str) or not email.strip():
-        return None
-    return f"email:{normalize_email_address(email)}"
-
-
 class LoginView(APIView):
     permission_classes = (AllowAny,)
     authentication_classes = ()
     throttle_scope = "login"
     # Also counted per email tried, from any client: a guesser spread over many addresses
     # gets no more attempts at one account.
-    throttle_scopes = [("login_email", _email_tried)]
+    throttle_scopes = [("login_email", email_in_body)]
 
     class LoginInput(serializers.Serializer):
         email = serializers.EmailField(max_length=254)

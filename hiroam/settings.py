@@ -164,6 +164,7 @@ THROTTLING_ENABLED = env.bool("THROTTLING_ENABLED", default=True)
 THROTTLE_RATES = {
     "packages": "100/min",
     "checkout": "10/min",
+    "checkout_email": "10/min",  # per customer email, from any client
     "validate_discount": "20/min",
     "orders": "30/min",
     "order_detail": "30/min",
@@ -371,3 +372,7 @@ if CATALOG_PRICE_RULE not in ("markup", "retail"):
 # when a price, schedule or promo code would sell below provider cost plus this fee.
 PAYMENT_FEE_BPS = env.int("PAYMENT_FEE_BPS", default=500)
 PAYMENT_FEE_FIXED_CENTS = env.int("PAYMENT_FEE_FIXED_CENTS", default=50)
+
+# ---------------------------------------------------------------- orders
+# An order not paid within this many minutes expires; its stock and promo code use go back.
+ORDER_PAYMENT_WINDOW_MINUTES = env.int("ORDER_PAYMENT_WINDOW_MINUTES", default=60)

@@ -1,4 +1,4 @@
-"""Checkout API: POST /api/v1/checkout/validate-discount."""
+"""Checkout API: POST /api/v1/checkout and /api/v1/checkout/validate-discount."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,7 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from hiroam.api.throttling import email_in_body
 from orders import selectors
+from orders.idempotency import idempotent
+from orders.services.checkout import Checkout, create_checkout
 from pricing.promo_codes import ValidatedCode, validate_promo_code
 
 MAX_CART_ITEMS = 10
@@ -131,10 +134,101 @@ class ValidateDiscountView(APIView):
         ]
         validated = validate_promo_code(
             code=data.validated_data["code"],
-            lines=selectors.priced_cart(items, now),
+            lines=selectors.priced_cart(items, now).lines,
             email=email,
             user=user,
             has_purchased_before=selectors.has_completed_purchase(user=user, email=email),
             now=now,
         )
         return Response(validated_code_body(validated))
+
+
+class CheckoutInput(serializers.Serializer[Any]):
+    items = serializers.ListField(child=CartItemInput(), min_length=1, max_length=MAX_CART_ITEMS)
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+
+
+class CheckoutPricingSchema(serializers.Serializer[Any]):
+    subtotal = serializers.IntegerField(help_text="USD cents, before any discount.")
+    product_discount = serializers.IntegerField()
+    code_discount = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="What the customer pays.")
+
+
+class CheckoutSchema(serializers.Serializer[Any]):
+    """Documents the answer (plan Appendix B, plus the guest's access token)."""
+
+    order_id = serializers.UUIDField()
+    order_number = serializers.CharField()
+    status = serializers.CharField()
+    checkout_url = serializers.URLField(help_text="Paddle's hosted checkout for this order.")
+    access_token = serializers.CharField(
+        help_text="The secret that opens this order without signing in "
+        "(GET /api/v1/orders/{id}?token=...). Shown only here and in the confirmation email."
+    )
+    expires_at = serializers.DateTimeField(help_text="Unpaid by then, the order expires.")
+    pricing = CheckoutPricingSchema()
+    breakdown = BreakdownSchema()
+
+
+def checkout_body(checkout: Checkout) -> dict[str, Any]:
+    order = checkout.order
+    return {
+        "order_id": str(order.pk),
+        "order_number": order.order_number,
+        "status": order.status,
+        "checkout_url": order.paddle_checkout_url,
+        "access_token": checkout.access_token,
+        "expires_at": order.expires_at.isoformat(),
+        "pricing": {
+            "subtotal": order.subtotal_cents,
+            "product_discount": order.product_discount_cents,
+            "code_discount": order.code_discount_cents,
+            "total": order.total_cents,
+        },
+        "breakdown": camel_case(order.pricing_breakdown),
+    }
+
+
+class CheckoutView(APIView):
+    """Creates a pending order priced by the server and opens its Paddle payment. A guest or
+    a signed-in customer; an Idempotency-Key header makes a retried request safe."""
+
+    permission_classes = (AllowAny,)
+    throttle_scope = "checkout"
+    throttle_scopes = [("checkout_email", email_in_body)]
+
+    @extend_schema(
+        request=CheckoutInput,
+        responses={201: CheckoutSchema},
+        tags=["checkout"],
+        operation_id="checkout_create",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Same key and body within 24 h: the first answer again.",
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        return idempotent(request, endpoint="checkout", handle=lambda: self._checkout(request))
+
+    def _checkout(self, request: Request) -> Response:
+        data = CheckoutInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        checkout = create_checkout(
+            items=[
+                selectors.CartItem(package_key=item["packageId"], quantity=item["quantity"])
+                for item in data.validated_data["items"]
+            ],
+            email=data.validated_data["email"],
+            name=data.validated_data["name"],
+            code=data.validated_data["code"] or None,
+            user=request.user if isinstance(request.user, User) else None,
+            now=timezone.now(),
+        )
+        return Response(checkout_body(checkout), status=201)

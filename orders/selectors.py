@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accounts.models import User
+from django.db.models import Q
+
+from accounts.models import User, normalize_email_address
 from catalog.availability import availability
 from catalog.models import EsimPackage
 from catalog.selectors import packages_by_key
 from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
+from orders.models import Order, OrderStatus
 from pricing import engine
 from pricing.prices import order_lines
 
@@ -22,7 +25,16 @@ class CartItem:
     quantity: int
 
 
-def priced_cart(items: Sequence[CartItem], now: datetime) -> list[engine.Line]:
+@dataclass(frozen=True)
+class PricedCart:
+    lines: list[engine.Line]  # one per package, priced at one moment
+    packages: dict[str, EsimPackage]  # by the lines' package_id
+
+    def package_of(self, line: engine.Line) -> EsimPackage:
+        return self.packages[line.package_id]
+
+
+def priced_cart(items: Sequence[CartItem], now: datetime) -> PricedCart:
     """The cart as order lines priced at `now`, one per package (a package named twice, by id
     or by slug, is one line with the quantities added), in the order first named. Refuses a
     package that does not exist (INVALID_PACKAGE), cannot be bought now (PACKAGE_UNAVAILABLE),
@@ -43,7 +55,8 @@ def priced_cart(items: Sequence[CartItem], now: datetime) -> list[engine.Line]:
         quantities[package.pk] = quantities.get(package.pk, 0) + item.quantity
     for pk, package in packages.items():
         _check_can_buy(package, quantities[pk], now)
-    return order_lines([(package, quantities[pk]) for pk, package in packages.items()], now)
+    lines = order_lines([(package, quantities[pk]) for pk, package in packages.items()], now)
+    return PricedCart(lines, {str(pk): package for pk, package in packages.items()})
 
 
 def _check_can_buy(package: EsimPackage, quantity: int, now: datetime) -> None:
@@ -69,8 +82,15 @@ def _check_can_buy(package: EsimPackage, quantity: int, now: datetime) -> None:
         )
 
 
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.PROCESSING, OrderStatus.COMPLETED)
+
+
 def has_completed_purchase(*, user: User | None, email: str) -> bool:
-    """Whether this customer (signed in as `user`, or buying under `email`) has completed an
-    order before; first-purchase-only codes are refused to them. Orders arrive with the
-    checkout issue, which gives this its body: until then no one has bought anything."""
-    return False
+    """Whether this customer (signed in as `user`, or buying under `email`, or the user's own
+    email) has paid for an order before; first-purchase-only codes are refused to them."""
+    emails = {normalize_email_address(email)}
+    customer = Q(customer_email__in=emails)
+    if user is not None:
+        emails.add(normalize_email_address(user.email))
+        customer = Q(user=user) | Q(customer_email__in=emails)
+    return Order.objects.filter(customer, status__in=PAID_STATUSES).exists()

@@ -200,7 +200,10 @@ class DiscountCode(models.Model):
     first_purchase_only = models.BooleanField(default=False)
     authenticated_only = models.BooleanField(default=False)
     stackable_with_product_discount = models.BooleanField(default=True)
-    current_uses = models.PositiveIntegerField(default=0)
+    current_uses = models.PositiveIntegerField(default=0, help_text="Uses by paid orders.")
+    reserved_uses = models.PositiveIntegerField(
+        default=0, help_text="Uses held by checkouts not paid yet (released if they expire)."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -220,7 +223,8 @@ class DiscountCode(models.Model):
                 name="discount_code_expires_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(max_uses__isnull=True) | Q(current_uses__lte=F("max_uses")),
+                condition=Q(max_uses__isnull=True)
+                | Q(current_uses__lte=F("max_uses") - F("reserved_uses")),
                 name="discount_code_uses_within_limit",
             ),
         ]
@@ -230,7 +234,16 @@ class DiscountCode(models.Model):
 
 
 class DiscountCodeUsage(models.Model):
+    """One order's use of a code: held when the checkout is created, a use once it is paid,
+    released if it expires unpaid."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", "Reserved (checkout not paid yet)"
+        USED = "used", "Used (paid)"
+        RELEASED = "released", "Released (checkout expired or failed)"
+
     discount = models.ForeignKey(DiscountCode, on_delete=models.PROTECT, related_name="usages")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.USED)
     order_id = models.UUIDField(null=True, blank=True, help_text="Set once the order exists.")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

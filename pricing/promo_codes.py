@@ -158,7 +158,11 @@ def uses_by_customer(discount: DiscountCode, *, user: User | None, email: str) -
         emails.add(normalize_email_address(user.email))
         customer |= Q(user=user)
     customer |= Q(guest_email__in=emails)
-    return DiscountCodeUsage.objects.filter(customer, discount=discount).count()
+    # Held by an unpaid checkout counts too: two checkouts at once cannot both take the last use.
+    held = DiscountCodeUsage.objects.filter(customer, discount=discount).exclude(
+        status=DiscountCodeUsage.Status.RELEASED
+    )
+    return held.count()
 
 
 def validate_promo_code(
@@ -182,7 +186,8 @@ def validate_promo_code(
     # Over at its end, like every window in the shop.
     if discount.expires_at is not None and discount.expires_at <= now:
         raise PromoCodeRefusedError(Refusal.EXPIRED)
-    if discount.max_uses is not None and discount.current_uses >= discount.max_uses:
+    taken = discount.current_uses + discount.reserved_uses  # paid, and held by unpaid checkouts
+    if discount.max_uses is not None and taken >= discount.max_uses:
         raise PromoCodeRefusedError(Refusal.USAGE_LIMIT)
 
     total = engine.order_total(lines, engine_promo_code(discount))

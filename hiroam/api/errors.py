@@ -59,11 +59,13 @@ class DomainError(Exception):
         code: ErrorCode | None = None,
         status_code: int | None = None,
         details: Any = None,
+        retry_after_seconds: int | None = None,
     ) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.status_code = status_code or self.status_code
         self.details = details
+        self.retry_after_seconds = retry_after_seconds  # sent as Retry-After
         super().__init__(self.message)
 
 

@@ -90,7 +90,10 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
     # Whatever failed, nothing the request wrote may be kept.
     set_rollback()
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        response = Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+        if exc.retry_after_seconds is not None:
+            response["Retry-After"] = str(exc.retry_after_seconds)
+        return response
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

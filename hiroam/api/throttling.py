@@ -84,6 +84,15 @@ def parse_rate(rate: str) -> Rate:
     return Rate(int(count), _PERIOD_SECONDS[period])
 
 
+def email_in_body(request: Request) -> str | None:
+    """An ident for limits per customer email (the body's `email`, however it is spelled), so
+    one address gets no more attempts from many clients; None when there is none."""
+    email = request.data.get("email") if isinstance(request.data, dict) else None
+    if not isinstance(email, str) or not email.strip():
+        return None
+    return f"email:{email.strip().lower()}"
+
+
 def client_ident(request: Request) -> str:
     """The default key: the signed-in user, or else the client address."""
     if request.user and request.user.is_authenticated:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -25,6 +25,7 @@ class DiscountCodeAdmin(AuditedModelAdmin):
         "discount_type",
         "discount_value",
         "current_uses",
+        "reserved_uses",
         "uses_left",
         "revenue",
         "discount_given",
@@ -34,20 +35,23 @@ class DiscountCodeAdmin(AuditedModelAdmin):
     )
     list_filter = ("is_active", "discount_type", "authenticated_only", "first_purchase_only")
     search_fields = ("code", "name")
-    readonly_fields = ("current_uses", "usage_link", "created_at", "updated_at")
+    readonly_fields = ("current_uses", "reserved_uses", "usage_link", "created_at", "updated_at")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         codes: QuerySet[Any] = super().get_queryset(request)
+        paid = Q(usages__status=DiscountCodeUsage.Status.USED)
         annotated: QuerySet[Any] = codes.annotate(
-            usage_count=Count("usages"),
-            revenue_cents=Coalesce(Sum("usages__order_total_cents"), 0),
-            discount_given_cents=Coalesce(Sum("usages__discount_amount_cents"), 0),
+            usage_count=Count("usages", filter=paid),
+            revenue_cents=Coalesce(Sum("usages__order_total_cents", filter=paid), 0),
+            discount_given_cents=Coalesce(Sum("usages__discount_amount_cents", filter=paid), 0),
         )
         return annotated
 
     @admin.display(description="uses left")
     def uses_left(self, code: DiscountCode) -> str:
-        return "unlimited" if code.max_uses is None else f"{code.max_uses - code.current_uses:,}"
+        if code.max_uses is None:
+            return "unlimited"
+        return f"{code.max_uses - code.current_uses - code.reserved_uses:,}"
 
     @admin.display(description="revenue", ordering="revenue_cents")
     def revenue(self, code: Any) -> str:
@@ -78,13 +82,14 @@ class DiscountCodeUsageAdmin(ReadOnlyModelAdmin):
     list_display = (
         "used_at",
         "discount",
+        "status",
         "order_id",
         "user",
         "guest_email",
         "discount_amount_cents",
         "order_total_cents",
     )
-    list_filter = ("discount",)
+    list_filter = ("status", "discount")
     search_fields = ("discount__code", "guest_email", "user__email")
     list_select_related = ("discount", "user")
     date_hierarchy = "used_at"

@@ -1,0 +1,302 @@
+"""Orders and their items (plan section 3.1), the webhooks and emails about them, and the
+idempotency keys of checkout. Amounts are integer USD cents; an order's amounts and pricing
+breakdown are written once, at checkout, and never edited."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog.models import EsimPackage
+from pricing.models import DiscountCode
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending payment"
+    PAID = "paid", "Paid"
+    PROCESSING = "processing", "Processing"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired (not paid in time)"
+    REFUNDED = "refunded", "Refunded"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    REFUNDED = "refunded", "Refunded"
+
+
+class EsimStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ORDERED = "ordered", "Ordered"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class Reservation(models.TextChoices):
+    """What the order holds of limited stock and its promo code's uses."""
+
+    HELD = "held", "Held for the pending order"
+    CONVERTED = "converted", "Taken by the paid order"
+    RELEASED = "released", "Released"
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order_number = models.CharField(max_length=50, unique=True)  # ORD-YYYYMMDD-XXXXX
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    customer_email = models.EmailField(help_text="Normalised (trimmed, lower case).")
+    customer_name = models.CharField(max_length=100, blank=True)
+
+    currency_code = models.CharField(max_length=3, default="USD")
+    subtotal_cents = models.PositiveIntegerField()
+    product_discount_cents = models.PositiveIntegerField(default=0)
+    code_discount_cents = models.PositiveIntegerField(default=0)
+    total_discount_cents = models.PositiveIntegerField(default=0)
+    total_cents = models.PositiveIntegerField()
+    discount_code = models.ForeignKey(
+        DiscountCode, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    discount_code_used = models.CharField(max_length=50, blank=True)
+    pricing_breakdown = models.JSONField(help_text="The engine's breakdown, as priced.")
+    priced_at = models.DateTimeField(help_text="The moment the order was priced.")
+
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    payment_status = models.CharField(
+        max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    esim_status = models.CharField(
+        max_length=20, choices=EsimStatus.choices, default=EsimStatus.PENDING
+    )
+    reservation = models.CharField(
+        max_length=10, choices=Reservation.choices, default=Reservation.HELD
+    )
+    needs_review = models.BooleanField(default=False)
+    review_reason = models.TextField(blank=True)
+
+    paddle_transaction_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    paddle_customer_id = models.CharField(max_length=100, blank=True)
+    paddle_checkout_url = models.URLField(max_length=500, blank=True)
+    payment_failure_reason = models.CharField(max_length=255, blank=True)
+    last_payment_event_at = models.DateTimeField(null=True, blank=True)
+
+    points_earned = models.PositiveIntegerField(default=0)
+    points_applied = models.BooleanField(default=False)
+    access_token_hash = models.CharField(max_length=64, help_text="SHA-256 of the guest link.")
+    metadata = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(help_text="Unpaid until then, the order expires.")
+    paid_at = models.DateTimeField(null=True, blank=True)
+    fulfilment_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the paid order was handed to fulfilment (once)."
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    total_discount_cents=F("product_discount_cents") + F("code_discount_cents")
+                ),
+                name="order_discounts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cents=F("subtotal_cents") - F("total_discount_cents")),
+                name="order_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_status__in=PaymentStatus.values),
+                name="order_payment_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(esim_status__in=EsimStatus.values), name="order_esim_status_known"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"],
+                name="order_pending_expiry",
+                condition=Q(status="pending"),
+            ),
+            models.Index(fields=["user", "-created_at"], name="order_by_user"),
+            models.Index(fields=["customer_email", "-created_at"], name="order_by_email"),
+            models.Index(fields=["status", "-created_at"], name="order_by_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+
+class OrderItem(models.Model):
+    """One package of an order, with its price as charged (a snapshot: later price changes
+    never touch it)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    package = models.ForeignKey(EsimPackage, on_delete=models.PROTECT, related_name="+")
+    package_code = models.CharField(max_length=50)
+    package_name = models.CharField(max_length=255)
+    quantity = models.PositiveIntegerField()
+    unit_price_cents = models.PositiveIntegerField(help_text="Before the package's discount.")
+    product_discount_cents = models.PositiveIntegerField(default=0, help_text="Per unit.")
+    final_unit_price_cents = models.PositiveIntegerField()
+    total_cents = models.PositiveIntegerField(help_text="final unit price x quantity")
+    code_discount_cents = models.PositiveIntegerField(
+        default=0, help_text="This line's share of the promo code."
+    )
+    schedule_name = models.CharField(max_length=100, blank=True)
+
+    esim_order_no = models.CharField(max_length=100, blank=True)
+    transaction_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=20, default="pending")
+    profiles_ordered = models.PositiveIntegerField(default=0)
+    profiles_delivered = models.PositiveIntegerField(default=0)
+    profiles_cancelled = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="order_item_quantity"),
+            models.CheckConstraint(
+                condition=Q(
+                    final_unit_price_cents=F("unit_price_cents") - F("product_discount_cents")
+                ),
+                name="order_item_unit_price_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cents=F("final_unit_price_cents") * F("quantity")),
+                name="order_item_total_adds_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(code_discount_cents__lte=F("total_cents")),
+                name="order_item_code_share_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.package_code}"
+
+    @property
+    def amount_paid_cents(self) -> int:
+        return self.total_cents - self.code_discount_cents
+
+
+class WebhookLog(models.Model):
+    """Every webhook received, stored raw before anything else is done with it."""
+
+    class Source(models.TextChoices):
+        PADDLE = "paddle", "Paddle"
+        ESIM_ACCESS = "esim_access", "eSIM Access"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    event_type = models.CharField(max_length=100)
+    event_id = models.CharField(
+        max_length=100, help_text="The provider's event id, or a hash of the content without one."
+    )
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+    processed = models.BooleanField(default=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    retry_count = models.PositiveIntegerField(default=0)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="webhook_once_per_event")
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="webhook_unprocessed", condition=Q(processed=False)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type} {self.event_id}"
+
+
+class EmailLog(models.Model):
+    """Every email sent to a customer (or tried)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    to_email = models.EmailField()
+    template_name = models.CharField(max_length=50)  # order_confirmation, esim_delivery, ...
+    template_id = models.CharField(max_length=100, blank=True)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    provider_message_id = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error_message = models.TextField(blank=True)
+    retry_count = models.PositiveIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "template_name"],
+                condition=Q(template_name="order_confirmation"),
+                name="email_one_confirmation_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_name} to {self.to_email}"
+
+
+class IdempotencyKey(models.Model):
+    """A request made with an Idempotency-Key header and the answer it got (plan 14.5)."""
+
+    key = models.CharField(max_length=100)
+    endpoint = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "key"], name="idempotency_key_once")
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="idempotency_key_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"

@@ -1,0 +1,1 @@
+"""Every write to orders: checkout, payments, expiry. One module per use case."""

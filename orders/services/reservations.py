@@ -1,0 +1,123 @@
+"""What a pending order holds: units of limited stock and one use of its promo code.
+
+Held at checkout under row locks, so neither can be oversold; converted when the order is paid
+(the code's use counted, exactly once); released when it expires or fails. Every function here
+runs inside the caller's transaction, with the order row locked by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import F, Q
+
+from catalog.cache import invalidate_catalog_cache
+from catalog.models import EsimPackage, StockType
+from hiroam.api.errors import BusinessRuleError, ErrorCode
+from orders.models import Order, OrderItem, Reservation
+from pricing.models import DiscountCode, DiscountCodeUsage
+
+
+def hold_stock(quantities: dict[str, int]) -> bool:
+    """Takes `quantities` (package id -> units) from limited stock, locking those packages in
+    id order (so two checkouts never wait on each other in a circle). Refuses with
+    INSUFFICIENT_STOCK if any has too few. True if any stock was taken."""
+    limited = (
+        EsimPackage.objects.select_for_update()
+        .filter(pk__in=quantities, stock_type=StockType.LIMITED)
+        .order_by("pk")
+    )
+    taken = False
+    for package in limited:
+        wanted = quantities[str(package.pk)]
+        left = package.stock_quantity or 0
+        if wanted > left:
+            raise BusinessRuleError(
+                f"Only {left} left in stock." if left else "Sold out.",
+                code=ErrorCode.INSUFFICIENT_STOCK,
+                details={"packageId": str(package.pk), "stockRemaining": left},
+            )
+        EsimPackage.objects.filter(pk=package.pk).update(
+            stock_quantity=F("stock_quantity") - wanted
+        )
+        taken = True
+    if taken:
+        invalidate_catalog_cache()  # stockRemaining is part of the catalogue's answers
+    return taken
+
+
+def hold_code_use(discount: DiscountCode) -> None:
+    """One use of the (locked) code, held for a pending order."""
+    DiscountCode.objects.filter(pk=discount.pk).update(reserved_uses=F("reserved_uses") + 1)
+
+
+def convert(order: Order, now: datetime) -> str:
+    """The paid order keeps what it held: the code's held use becomes a use, exactly once (a
+    second call changes nothing). Returns a problem to review ("" for none): a late payment
+    for an expired order whose stock or code use has gone meanwhile."""
+    if order.reservation == Reservation.CONVERTED:
+        return ""
+    problem = ""
+    if order.reservation == Reservation.RELEASED:
+        problem = _take_again(order)
+    elif order.discount_code_id:
+        DiscountCode.objects.filter(pk=order.discount_code_id).update(
+            reserved_uses=F("reserved_uses") - 1, current_uses=F("current_uses") + 1
+        )
+    DiscountCodeUsage.objects.filter(order_id=order.pk).update(
+        status=DiscountCodeUsage.Status.USED, used_at=now
+    )
+    order.reservation = Reservation.CONVERTED
+    return problem
+
+
+def release(order: Order) -> bool:
+    """Gives back what a pending order held (it expired, failed or was cancelled). False if
+    there was nothing held."""
+    if order.reservation != Reservation.HELD:
+        return False
+    _restock(order.items.all())
+    if order.discount_code_id:
+        DiscountCode.objects.filter(pk=order.discount_code_id).update(
+            reserved_uses=F("reserved_uses") - 1
+        )
+        DiscountCodeUsage.objects.filter(order_id=order.pk).update(
+            status=DiscountCodeUsage.Status.RELEASED
+        )
+    order.reservation = Reservation.RELEASED
+    return True
+
+
+def _restock(items: Iterable[OrderItem]) -> None:
+    restocked = False
+    for item in items:
+        restocked |= bool(
+            EsimPackage.objects.filter(pk=item.package_id, stock_type=StockType.LIMITED).update(
+                stock_quantity=F("stock_quantity") + item.quantity
+            )
+        )
+    if restocked:
+        invalidate_catalog_cache()
+
+
+def _take_again(order: Order) -> str:
+    """A late payment for an order whose reservation was released: the stock and the code's
+    use are taken again if they are still there; what is not is returned as a problem (the
+    customer paid, so the order is kept and flagged, never silently dropped)."""
+    problems = []
+    try:
+        hold_stock({str(item.package_id): item.quantity for item in order.items.all()})
+    except BusinessRuleError as error:
+        problems.append(f"paid after expiry and {error.message.lower()} Refund it.")
+    if order.discount_code_id:
+        counted = (
+            DiscountCode.objects.filter(pk=order.discount_code_id)
+            .filter(
+                Q(max_uses__isnull=True) | Q(max_uses__gt=F("current_uses") + F("reserved_uses"))
+            )
+            .update(current_uses=F("current_uses") + 1)
+        )
+        if not counted:
+            problems.append("paid after expiry with a code that has no uses left meanwhile.")
+    return " ".join(problems)

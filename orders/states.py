@@ -1,0 +1,103 @@
+"""The order's three state machines (plan section 8.2), each declared once here.
+
+A service changes a status only through `advance`: a move the machine does not allow is
+refused (DisallowedTransition) and logged, never applied. Moving to the state it is already in
+is a no-op that says so, which makes replayed webhooks and retried tasks harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import models
+
+from hiroam.api.errors import ConflictError
+from orders.models import EsimStatus, OrderStatus, PaymentStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    field: str
+    moves: dict[str, frozenset[str]]
+
+    def allows(self, current: str, target: str) -> bool:
+        return target in self.moves.get(current, frozenset())
+
+
+def _moves(table: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    return {state: frozenset(targets) for state, targets in table.items()}
+
+
+ORDER = Machine(
+    "order",
+    "status",
+    _moves(
+        {
+            OrderStatus.PENDING: {
+                OrderStatus.PAID,
+                OrderStatus.CANCELLED,
+                OrderStatus.FAILED,
+                OrderStatus.EXPIRED,
+            },
+            # A late payment for an expired order is still honoured (when stock allows).
+            OrderStatus.EXPIRED: {OrderStatus.PAID},
+            OrderStatus.PAID: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.REFUNDED},
+            OrderStatus.PROCESSING: {
+                OrderStatus.COMPLETED,
+                OrderStatus.FAILED,
+                OrderStatus.REFUNDED,
+            },
+            OrderStatus.COMPLETED: {OrderStatus.REFUNDED},
+            OrderStatus.FAILED: {OrderStatus.REFUNDED},
+        }
+    ),
+)
+PAYMENT = Machine(
+    "payment",
+    "payment_status",
+    _moves(
+        {
+            # A declined card may be followed by a successful try in the same checkout.
+            PaymentStatus.PENDING: {PaymentStatus.COMPLETED, PaymentStatus.FAILED},
+            PaymentStatus.FAILED: {PaymentStatus.COMPLETED},
+            PaymentStatus.COMPLETED: {PaymentStatus.REFUNDED},
+        }
+    ),
+)
+ESIM = Machine(
+    "eSIM",
+    "esim_status",
+    _moves(
+        {
+            EsimStatus.PENDING: {EsimStatus.ORDERED, EsimStatus.FAILED},
+            EsimStatus.ORDERED: {EsimStatus.DELIVERED, EsimStatus.FAILED},
+            EsimStatus.FAILED: {EsimStatus.ORDERED},  # retried by an operator
+        }
+    ),
+)
+
+
+class DisallowedTransition(ConflictError):
+    """A status change its machine does not allow."""
+
+
+def advance(obj: models.Model, machine: Machine, target: str) -> bool:
+    """Sets `obj`'s status on `machine` to `target` (not saved). True if it changed; False if
+    it was already there; DisallowedTransition if the machine forbids the move."""
+    current = getattr(obj, machine.field)
+    if current == target:
+        return False
+    if not machine.allows(current, target):
+        logger.warning(
+            "Refused %s status change of %s: %s -> %s", machine.name, obj.pk, current, target
+        )
+        raise DisallowedTransition(
+            f"The {machine.name} status cannot go from {current} to {target}.",
+            details={"from": current, "to": target},
+        )
+    setattr(obj, machine.field, target)
+    return True

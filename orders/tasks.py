@@ -1,0 +1,25 @@
+"""Orders' Celery tasks: thin, idempotent, retried with backoff."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from orders.services.payments import note_webhook_failure, process_paddle_event
+
+
+@shared_task(
+    name="orders.tasks.process_paddle_webhook",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=12,
+)
+def process_paddle_webhook(log_id: str) -> str:
+    """Applies one stored Paddle event (a repeat finds it processed and does nothing)."""
+    try:
+        return process_paddle_event(log_id, timezone.now())
+    except Exception as error:
+        note_webhook_failure(log_id, error)
+        raise

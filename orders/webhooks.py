@@ -1,0 +1,53 @@
+"""POST /webhooks/paddle: verified, stored raw, acknowledged at once; processed by a worker."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from hiroam.api.errors import ErrorCode
+from hiroam.api.exceptions import error_json_response
+from hiroam.integrations.paddle.signature import WebhookSignatureError, verify_signature
+from orders.models import WebhookLog
+from orders.services.payments import content_id, store_webhook
+from orders.tasks import process_paddle_webhook
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def paddle_webhook(request: HttpRequest) -> JsonResponse:
+    body = request.body
+    try:
+        verify_signature(
+            header=request.headers.get("Paddle-Signature"),
+            body=body,
+            secrets=settings.PADDLE_WEBHOOK_SECRETS,
+            now=time.time(),
+            tolerance_seconds=settings.PADDLE_WEBHOOK_TOLERANCE_SECONDS,
+        )
+    except WebhookSignatureError as error:
+        logger.warning("Refused a Paddle webhook: %s", error)
+        return error_json_response(ErrorCode.UNAUTHORIZED, "Invalid webhook signature.", 401)
+    try:
+        event = json.loads(body)
+        event_type = str(event["event_type"])
+    except (ValueError, KeyError, TypeError):
+        return error_json_response(ErrorCode.MALFORMED_REQUEST, "Not a Paddle event.", 400)
+    log, created = store_webhook(
+        source=WebhookLog.Source.PADDLE,
+        payload=event,
+        event_id=str(event.get("event_id") or content_id(event))[:100],
+        event_type=event_type,
+    )
+    if created:
+        transaction.on_commit(lambda: process_paddle_webhook.delay(str(log.pk)))
+    return JsonResponse({"received": True, "duplicate": not created})
