@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from catalog.models import EsimPackage
 from pricing.engine import BPS, round_half_up_div, usd_cents_to_idr
-from pricing.services import BasePriceChange
+from pricing.services import MAX_PRICE_IDR, MAX_PRICE_USD_CENTS
 
 CSV_COLUMNS = ("package_code", "name", "cost_usd_cents", "price_usd_cents", "price_idr")
 MAX_IMPORT_ROWS = 10_000
@@ -39,8 +41,10 @@ class PlannedChange:
             self.package.price_idr,
         )
 
-    def as_change(self) -> BasePriceChange:
-        return BasePriceChange(self.package.pk, self.price_usd_cents, self.price_idr)
+    def preview_row(self) -> list[Any]:
+        """[package id, USD now, IDR now, USD planned, IDR planned]."""
+        now_usd, now_idr = self.package.price_usd_cents, self.package.price_idr
+        return [str(self.package.pk), now_usd, now_idr, self.price_usd_cents, self.price_idr]
 
 
 def plan_by_percentage(
@@ -86,13 +90,18 @@ def export_csv(packages: Iterable[EsimPackage]) -> str:
         writer.writerow(
             (
                 package.package_code,
-                package.title,
+                _as_text(package.title),
                 package.base_price_cents,
                 package.price_usd_cents,
                 package.price_idr,
             )
         )
     return out.getvalue()
+
+
+def _as_text(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (names come from the provider)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,12 @@ class ImportPlan:
     errors: list[str]  # one per refused row: a plan with errors is never applied
 
 
-def _whole_number(text: str) -> int | None:
+def _whole_number(text: str, limit: int) -> int | None:
     text = text.strip().replace(",", "").replace("_", "")
-    return int(text) if text.isdigit() else None
+    if not re.fullmatch(r"[0-9]{1,19}", text):
+        return None
+    number = int(text)
+    return number if number <= limit else None
 
 
 def plan_import(text: str, packages_by_code: dict[str, EsimPackage]) -> ImportPlan:
@@ -118,20 +130,32 @@ def plan_import(text: str, packages_by_code: dict[str, EsimPackage]) -> ImportPl
     errors: list[str] = []
     seen: set[str] = set()
     unchanged = 0
-    for line, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            line, row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as error:  # e.g. an unclosed quote swallowing the rest of the file
+            return ImportPlan(
+                [], 0, [f"Line {reader.line_num}: the file is not valid CSV ({error})."]
+            )
         if line - 1 > MAX_IMPORT_ROWS:
             errors.append(f"More than {MAX_IMPORT_ROWS:,} rows; split the file.")
             break
         code = (row.get("package_code") or "").strip()
-        usd = _whole_number(row.get("price_usd_cents") or "")
-        idr = _whole_number(row.get("price_idr") or "")
+        usd = _whole_number(row.get("price_usd_cents") or "", MAX_PRICE_USD_CENTS)
+        idr = _whole_number(row.get("price_idr") or "", MAX_PRICE_IDR)
         package = packages_by_code.get(code)
         if package is None:
             errors.append(f"Line {line}: no package {code!r}.")
         elif code in seen:
             errors.append(f"Line {line}: {code} appears twice.")
         elif usd is None or idr is None:
-            errors.append(f"Line {line}: {code}: prices must be whole, non-negative numbers.")
+            errors.append(
+                f"Line {line}: {code}: prices must be whole numbers from 0 to "
+                f"{MAX_PRICE_USD_CENTS:,} cents and {MAX_PRICE_IDR:,} rupiah."
+            )
         else:
             planned = PlannedChange(package, usd, idr)
             if planned.changes_anything:
@@ -140,7 +164,3 @@ def plan_import(text: str, packages_by_code: dict[str, EsimPackage]) -> ImportPl
                 unchanged += 1
         seen.add(code)
     return ImportPlan(changes, unchanged, errors)
-
-
-def as_changes(plan: Sequence[PlannedChange]) -> list[BasePriceChange]:
-    return [planned.as_change() for planned in plan if planned.changes_anything]

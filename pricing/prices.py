@@ -316,11 +316,14 @@ def price_expression(currency: str, now: datetime) -> Combinable:
 
 
 def next_change(now: datetime) -> datetime | None:
-    """The next moment any schedule starts or ends: until then every price holds."""
+    """The next moment any schedule starts or ends, or a new exchange rate takes effect: until
+    then every price holds."""
     found = PriceSchedule.objects.filter(is_active=True, ends_at__gt=now).aggregate(
         start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at")
     )
-    return min((moment for moment in found.values() if moment is not None), default=None)
+    new_rate = ExchangeRate.objects.filter(valid_from__gt=now).aggregate(at=Min("valid_from"))
+    moments = [*found.values(), new_rate["at"]]
+    return min((moment for moment in moments if moment is not None), default=None)
 
 
 class EnginePrices:

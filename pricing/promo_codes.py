@@ -157,7 +157,8 @@ def uses_by_customer(discount: DiscountCode, *, user: User | None, email: str) -
     if user is not None:
         emails.add(normalize_email_address(user.email))
         customer |= Q(user=user)
-    customer |= Q(guest_email__in=emails)
+    # A use recorded under an account counts for that account's email too (and the other way).
+    customer |= Q(guest_email__in=emails) | Q(user__email__in=emails)
     # Held by an unpaid checkout counts too: two checkouts at once cannot both take the last use.
     held = DiscountCodeUsage.objects.filter(customer, discount=discount).exclude(
         status=DiscountCodeUsage.Status.RELEASED

@@ -31,6 +31,7 @@ SCHEDULE_FIELDS = (
     "ends_at",
     "priority",
     "badge_text",
+    "badge_color",
     "is_active",
 )
 
@@ -114,11 +115,17 @@ def schedule_promotion(
 # ------------------------------------------------------------------------------ base prices
 @dataclass(frozen=True)
 class BasePriceChange:
-    """The base prices a package should have."""
+    """The base prices a package should have; with `expected`, only if it still has the
+    prices an admin saw in a preview (USD cents, IDR)."""
 
     package_id: Any
     price_usd_cents: int
     price_idr: int
+    expected: tuple[int, int] | None = None
+
+
+MAX_PRICE_USD_CENTS = 2_147_483_647  # the column's limit
+MAX_PRICE_IDR = 10**15
 
 
 def change_base_prices(
@@ -130,12 +137,28 @@ def change_base_prices(
         raise DomainError("Say why the prices change: the reason goes into the price history.")
     if any(change.price_usd_cents < 0 or change.price_idr < 0 for change in changes):
         raise DomainError("A price cannot be negative.")
-    wanted = {change.package_id: change for change in changes}
+    if any(
+        change.price_usd_cents > MAX_PRICE_USD_CENTS or change.price_idr > MAX_PRICE_IDR
+        for change in changes
+    ):
+        raise DomainError("A price is too large.")
+    wanted = {str(change.package_id): change for change in changes}  # ids as text or UUIDs
     with transaction.atomic():
         locked = EsimPackage.objects.select_for_update().filter(pk__in=wanted).order_by("pk")
-        packages = {package.pk: package for package in locked}
+        packages = {str(package.pk): package for package in locked}
         if missing := wanted.keys() - packages.keys():
             raise DomainError(f"{len(missing)} package(s) no longer exist; nothing was changed.")
+        moved = [
+            pk
+            for pk, change in wanted.items()
+            if change.expected is not None
+            and change.expected != (packages[pk].price_usd_cents, packages[pk].price_idr)
+        ]
+        if moved:  # applied twice, or someone else changed them since the preview
+            raise DomainError(
+                f"The prices of {len(moved)} package(s) changed since the preview; nothing was "
+                "changed. Preview again."
+            )
         history: list[PriceHistory] = []
         changed: list[EsimPackage] = []
         for package_id, change in wanted.items():

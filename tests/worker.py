@@ -25,13 +25,21 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture
-def worker(transactional_db):
+def worker_environment():
+    """Extra environment for the worker; a test module overrides this fixture to point the
+    worker at its live server (e.g. APP_URL)."""
+    return {}
+
+
+@pytest.fixture
+def worker(transactional_db, worker_environment):
     # Rows the test writes are committed (transactional_db), so the worker sees them.
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "hiroam.test_settings",
         "REDIS_URL": settings.REDIS_URL,
         "DATABASE_URL": _test_database_url(),
+        **worker_environment,
     }
     process = subprocess.Popen(
         [

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -31,7 +32,7 @@ from pricing import engine
 from pricing.admin.forms import BasePriceChangeForm, ImportPricesForm, PromotionForm
 from pricing.admin.schedules import PriceScheduleInline, in_words, save_schedules, warn
 from pricing.base_prices import (
-    as_changes,
+    PlannedChange,
     export_csv,
     plan_by_percentage,
     plan_import,
@@ -259,10 +260,17 @@ class PackagePriceAdmin(CatalogueAdmin):
         ]
 
     def _page(self, request: HttpRequest, template: str, **context: Any) -> TemplateResponse:
+        # "Select all N" is carried over as such, not as N hidden ids (too many fields).
+        select_across = request.POST.get("select_across") == "1"
         return TemplateResponse(
             request,
             f"admin/pricing/packageprice/{template}",
-            {**self.admin_site.each_context(request), "opts": self.model._meta, **context},
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "select_across": select_across,
+                **context,
+            },
         )
 
     def preview(self, request: HttpRequest, pk: Any) -> HttpResponse:
@@ -287,15 +295,14 @@ class PackagePriceAdmin(CatalogueAdmin):
             return self._page(request, "import.html", title="Import prices (CSV)", form=form)
         text = form.text()
         packages = {package.package_code: package for package in EsimPackage.objects.all()}
-        plan = plan_import(text, packages)
-        if "apply" in request.POST and not plan.errors:
+        if "apply" in request.POST:
             return self._apply(
                 request,
-                as_changes(plan.changes),
                 form.cleaned_data["reason"],
                 "import_prices",
                 reverse("admin:pricing_packageprice_changelist"),
             )
+        plan = plan_import(text, packages)
         return self._page(
             request,
             "import.html",
@@ -303,6 +310,7 @@ class PackagePriceAdmin(CatalogueAdmin):
             form=form,
             csv_text=text,
             plan=plan,
+            previewed="" if plan.errors else sign_preview(plan.changes),
             rows=plan.changes[:PREVIEW_ROWS],
             hidden_rows=max(0, len(plan.changes) - PREVIEW_ROWS),
             warnings=base_price_warnings(
@@ -311,13 +319,14 @@ class PackagePriceAdmin(CatalogueAdmin):
         )
 
     def _apply(
-        self,
-        request: HttpRequest,
-        changes: list[BasePriceChange],
-        reason: str,
-        action_name: str,
-        back: str,
+        self, request: HttpRequest, reason: str, action_name: str, back: str
     ) -> HttpResponse:
+        """Applies exactly the changes the admin previewed, if the prices are still the ones
+        the preview showed (applied twice, or changed by someone else meanwhile: refused)."""
+        changes = previewed_changes(request.POST.get("previewed", ""))
+        if changes is None:
+            self.message_user(request, "Preview the changes first.", messages.ERROR)
+            return HttpResponseRedirect(back)
         changed = EsimPackage.objects.filter(pk__in=[change.package_id for change in changes])
         try:
             # Audited together with the change: one entry per package whose prices moved.
@@ -363,7 +372,6 @@ class PackagePriceAdmin(CatalogueAdmin):
             if "apply" in request.POST:
                 return self._apply(
                     request,
-                    as_changes(plan),
                     form.cleaned_data["reason"],
                     "change_base_prices",
                     request.get_full_path(),
@@ -376,6 +384,7 @@ class PackagePriceAdmin(CatalogueAdmin):
                 packages=packages,
                 rows=[planned for planned in plan if planned.changes_anything][:PREVIEW_ROWS],
                 changing=sum(planned.changes_anything for planned in plan),
+                previewed=sign_preview(plan),
                 warnings=base_price_warnings(
                     (planned.package, planned.price_usd_cents) for planned in plan
                 ),
@@ -392,6 +401,9 @@ class PackagePriceAdmin(CatalogueAdmin):
     def schedule_a_promotion(
         self, request: HttpRequest, queryset: QuerySet[PackagePrice]
     ) -> HttpResponse | None:
+        if not request.user.has_perm("pricing.add_priceschedule"):
+            self.message_user(request, "You may not create price schedules.", messages.ERROR)
+            return None
         form = PromotionForm(request.POST if _submitted(request) else None)
         packages = list(queryset.order_by("package_code"))
         if form.is_bound and form.is_valid():
@@ -444,6 +456,31 @@ class PackagePriceAdmin(CatalogueAdmin):
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="hiroam-prices-{stamp}.csv"'
         return response
+
+
+PREVIEW_SALT = "pricing.base-price-preview"
+PREVIEW_MAX_AGE_SECONDS = 6 * 3600
+
+
+def sign_preview(plan: list[PlannedChange]) -> str:
+    """The previewed changes (with the prices they were computed from), signed, for the
+    "Apply" button to send back unaltered."""
+    return signing.dumps(
+        [planned.preview_row() for planned in plan if planned.changes_anything],
+        salt=PREVIEW_SALT,
+        compress=True,
+    )
+
+
+def previewed_changes(signed: str) -> list[BasePriceChange] | None:
+    try:
+        rows = signing.loads(signed, salt=PREVIEW_SALT, max_age=PREVIEW_MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+    return [
+        BasePriceChange(pk, new_usd, new_idr, expected=(old_usd, old_idr))
+        for pk, old_usd, old_idr, new_usd, new_idr in rows
+    ]
 
 
 def _submitted(request: HttpRequest) -> bool:

@@ -181,6 +181,10 @@ def save_schedules(
     if request.user.is_authenticated:
         for form in formset.extra_forms:
             form.instance.created_by = request.user
+    # Saving clears a deleted instance's primary key: keep its terms by the object first.
+    deleted_terms = {
+        id(form.instance): before.get(form.instance.pk) for form in formset.deleted_forms
+    }
     save()
     changes: list[tuple[PriceSchedule, str]] = [
         *((schedule, "created in Admin") for schedule in formset.new_objects),
@@ -197,7 +201,7 @@ def save_schedules(
     for schedule in formset.deleted_objects:
         record_schedule_change(
             schedule=schedule,
-            before=before.get(schedule.pk),
+            before=deleted_terms.get(id(schedule)),
             after=None,
             user=request.user,
             reason="deleted in Admin",

@@ -20,6 +20,7 @@ from hiroam.sandbox import paddle as fake_paddle
 from hiroam.sandbox.faults import inject_fault
 from hiroam.sandbox.models import Webhook
 from hiroam.sandbox.tasks import WebhookNotAccepted, send_webhook
+from tests.sandbox.checkout_page import press
 from tests.sandbox.receiver import RECEIVED_KEY, STATUS_KEY
 from tests.worker import wait_for
 
@@ -51,16 +52,7 @@ def _checkout(paddle, **custom):
 
 
 def _press(live_server, transaction, action):
-    page = f"{live_server.url}/sandbox/paddle/checkout?_ptxn={transaction.id}"
-    session = requests.Session()
-    form = session.get(page, timeout=5)
-    token = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)[0]
-    return session.post(
-        page,
-        data={"csrfmiddlewaretoken": token, "action": action, "_ptxn": transaction.id},
-        headers={"Referer": page},
-        timeout=5,
-    )
+    return press(live_server.url, transaction.id, action)
 
 
 def _deliver_all():

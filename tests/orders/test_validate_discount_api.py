@@ -11,6 +11,7 @@ from catalog.models import StockType, SyncStatus
 from pricing.models import DiscountCode, DiscountCodeUsage
 from tests.catalog.factories import PackageFactory
 from tests.conftest import ThrottleClock
+from tests.orders.factories import paid_order
 from tests.pricing.factories import DiscountCodeFactory, DiscountCodeUsageFactory, live_schedule
 
 pytestmark = pytest.mark.django_db
@@ -222,6 +223,21 @@ def test_a_first_purchase_code_works_for_a_customer_who_has_not_bought_yet(
 
     assert (as_guest.status_code, signed_in.status_code) == (200, 200)
     assert as_guest.json()["data"]["discountAmountCents"] == 450
+
+
+def test_a_first_purchase_code_is_refused_to_a_returning_customer(
+    api_client, signed_in_client, customer, item_a
+):
+    DiscountCodeFactory.create(code="WELCOME", first_purchase_only=True)
+    paid_order(customer_email="ana@example.com")  # Ana bought before, as a guest
+    paid_order(user=customer, customer_email="other@example.com")  # so did the signed-in one
+
+    as_guest = _post(api_client, "WELCOME", [_item(item_a)], email=" ANA@example.com")
+    signed_in = _post(signed_in_client, "WELCOME", [_item(item_a)], email="new@example.com")
+
+    for response in (as_guest, signed_in):
+        assert _error(response)[:2] == (400, "INVALID_DISCOUNT")
+        assert response.json()["error"]["details"]["reason"] == "first_purchase_only"
 
 
 def test_signed_in_the_account_counts_whatever_email_is_given(signed_in_client, customer, item_a):

@@ -4,6 +4,8 @@ Every change lands in the price history and the audit trail."""
 
 from datetime import timedelta
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.utils import timezone
@@ -25,6 +27,11 @@ def manager(client):
     apply_roles(ROLES)
     client.force_login(staff_member(MANAGE_PACKAGES.name))
     return client
+
+
+def _previewed(response):
+    """The signed preview a page hands to its Apply button."""
+    return re.search(r'name="previewed" value="([^"]*)"', response.content.decode()).group(1)
 
 
 def _messages(response):
@@ -195,6 +202,40 @@ def test_schedules_added_inline_are_in_the_history_and_same_priority_overlaps_wa
     assert any("same priority (3)" in m and "Existing" in m for m in _messages(response))
 
 
+def test_a_schedule_deleted_inline_is_in_the_history(manager):
+    package = PackageFactory.create()
+    sale = _schedule(package, schedule_name="Old sale")
+    prefix = "price_schedules"
+    data = _price_form(package, **_inline_management(total=1, initial=1))
+    fields = {
+        "id": str(sale.pk),
+        "package": str(package.pk),
+        "schedule_name": sale.schedule_name,
+        "schedule_type": "discount",
+        "discount_type": "percentage",
+        "discount_value": "2000",
+        "starts_at_0": sale.starts_at.strftime("%Y-%m-%d"),
+        "starts_at_1": sale.starts_at.strftime("%H:%M:%S"),
+        "ends_at_0": sale.ends_at.strftime("%Y-%m-%d"),
+        "ends_at_1": sale.ends_at.strftime("%H:%M:%S"),
+        "priority": "0",
+        "is_active": "on",
+        "DELETE": "on",
+    }
+    data.update({f"{prefix}-0-{name}": value for name, value in fields.items()})
+
+    response = manager.post(f"{PRICES}{package.pk}/change/", data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert not PriceSchedule.objects.exists()
+    deleted = PriceHistory.objects.get()
+    assert (deleted.new_value, deleted.old_value["schedule_name"], deleted.reason) == (
+        None,
+        "Old sale",
+        "deleted in Admin",
+    )
+
+
 # ---------------------------------------------------------------- many packages
 def _action(client, action, packages, **extra):
     return client.post(
@@ -216,7 +257,9 @@ def test_a_bulk_percentage_change_is_previewed_then_applied_with_its_reason(mana
     assert "2 of 2 package(s) change" in preview.content.decode()
     assert sorted(EsimPackage.objects.values_list("price_usd_cents", flat=True)) == [500, 999]
 
-    applied = _action(manager, "change_base_prices", packages, apply="1", **terms)
+    applied = _action(
+        manager, "change_base_prices", packages, apply="1", previewed=_previewed(preview), **terms
+    )
 
     assert applied.status_code == 302
     assert sorted(EsimPackage.objects.values_list("price_usd_cents", "price_idr")) == [
@@ -226,6 +269,14 @@ def test_a_bulk_percentage_change_is_previewed_then_applied_with_its_reason(mana
     assert PriceHistory.objects.filter(reason="winter pricing").count() == 4  # USD + IDR each
     audited = AdminAuditEntry.objects.filter(action_name="change_base_prices")
     assert sorted(entry.new_values["price_usd_cents"] for entry in audited) == [450, 899]
+
+    # Apply pressed again (or after going back): refused, nothing moves a second time.
+    again = _action(
+        manager, "change_base_prices", packages, apply="1", previewed=_previewed(preview), **terms
+    )
+    assert any("changed since the preview" in m for m in _messages(again))
+    assert sorted(EsimPackage.objects.values_list("price_usd_cents", flat=True)) == [450, 899]
+    assert PriceHistory.objects.count() == 4
 
 
 def test_a_bulk_change_without_a_reason_changes_nothing(manager):
@@ -245,14 +296,10 @@ def test_a_bulk_change_without_a_reason_changes_nothing(manager):
 def test_set_to_a_value_converts_idr_at_the_current_rate(manager):
     package = PackageFactory.create(price_usd_cents=999, price_idr=159_000)
 
+    terms = {"mode": "value", "price_usd": "4.99", "reason": "flat price"}
+    preview = _action(manager, "change_base_prices", [package], preview="1", **terms)
     _action(
-        manager,
-        "change_base_prices",
-        [package],
-        apply="1",
-        mode="value",
-        price_usd="4.99",
-        reason="flat price",
+        manager, "change_base_prices", [package], apply="1", previewed=_previewed(preview), **terms
     )
 
     package.refresh_from_db()
@@ -361,7 +408,13 @@ def test_prices_export_edit_and_import_after_a_dry_run(manager):
     assert first.price_usd_cents == 999  # a dry run changes nothing
 
     applied = manager.post(
-        f"{PRICES}import/", {"csv_text": edited, "reason": "new price list", "apply": "1"}
+        f"{PRICES}import/",
+        {
+            "csv_text": edited,
+            "reason": "new price list",
+            "apply": "1",
+            "previewed": _previewed(dry_run),
+        },
     )
 
     assert applied.status_code == 302
@@ -375,14 +428,42 @@ def test_an_import_with_a_bad_row_cannot_be_applied(manager):
     package = PackageFactory.create(package_code="JP-5", price_usd_cents=999, price_idr=159_000)
     text = "package_code,price_usd_cents,price_idr\nJP-5,899,150000\nNOPE,100,1000\nJP-5,-5,abc\n"
 
-    response = manager.post(f"{PRICES}import/", {"csv_text": text, "reason": "try", "apply": "1"})
+    response = manager.post(f"{PRICES}import/", {"csv_text": text, "reason": "try"})
 
     page = response.content.decode()
     assert "Line 3: no package &#x27;NOPE&#x27;." in page or "Line 3: no package 'NOPE'." in page
     assert "Line 4: JP-5 appears twice." in page
+    assert _previewed(response) == ""  # nothing to apply
+    assert 'name="apply"' not in page
     package.refresh_from_db()
     assert package.price_usd_cents == 999
     assert not PriceHistory.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ("JP-5,9\u00b2,150000\n", "Line 2: JP-5: prices must be whole numbers"),  # superscript
+        ("JP-5,3000000000,150000\n", "Line 2: JP-5: prices must be whole numbers"),  # too big
+        ('JP-5,899,150000\n"unclosed' + "x" * 140_000 + "\n", "not valid CSV"),
+    ],
+)
+def test_odd_files_get_a_clear_error_not_a_crash(manager, rows, error):
+    PackageFactory.create(package_code="JP-5", price_usd_cents=999, price_idr=159_000)
+    text = "package_code,price_usd_cents,price_idr\n" + rows
+
+    response = manager.post(f"{PRICES}import/", {"csv_text": text, "reason": "try"})
+
+    assert response.status_code == 200
+    assert error in response.content.decode()
+
+
+def test_names_that_look_like_formulas_are_exported_as_text(manager):
+    package = PackageFactory.create(package_code="JP-5", name="=HYPERLINK(1)", display_name="")
+
+    exported = _action(manager, "export_prices", [package]).content.decode()
+
+    assert ",'=HYPERLINK(1)," in exported
 
 
 # ---------------------------------------------------------------- lists

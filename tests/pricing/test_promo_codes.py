@@ -339,3 +339,22 @@ def test_a_price_override_below_the_base_is_a_discount_and_above_it_is_the_price
     assert total.total_cents == 4_000 + 1_200 - 1_000
     assert _validate("ALONE", [(dearer, 1)]).discount_cents == 120
     assert _refusal("ALONE", [(fifty, 1)])[3] == "not_combinable"
+
+
+def test_a_use_recorded_under_an_account_only_still_counts_for_its_email(fifty):
+    ana = UserFactory.create(email="ana@example.com")
+    code = DiscountCodeFactory.create(code="ONCE")
+    DiscountCodeUsageFactory.create(discount=code, user=ana, guest_email="")  # no email kept
+
+    refused = _refusal("ONCE", [(fifty, 1)], email=" Ana@Example.com ")  # signed out now
+
+    assert refused[3] == "already_used"
+
+
+def test_a_released_hold_does_not_count_as_a_use(fifty):
+    code = DiscountCodeFactory.create(code="ONCE")
+    DiscountCodeUsageFactory.create(
+        discount=code, guest_email=GUEST, status=DiscountCodeUsage.Status.RELEASED
+    )
+
+    assert _validate("ONCE", [(fifty, 1)]).discount_cents == 500
