@@ -2,9 +2,8 @@
 before they apply, promotions for many packages, the timeline, the preview and the warnings.
 Every change lands in the price history and the audit trail."""
 
-from datetime import timedelta
-
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
