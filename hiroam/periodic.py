@@ -51,4 +51,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron="7 */6 * * *",
         expire_seconds=3 * 3600,  # a sync that could not start in 3 hours waits for the next
     ),
+    PeriodicJob(
+        name="Expire unpaid orders",
+        task="orders.tasks.expire_unpaid_orders",
+        description="Pending orders past their payment window give back stock and code uses.",
+        every_seconds=300,
+        expire_seconds=240,
+    ),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from orders.services.expiry import expire_unpaid_orders
 from orders.services.payments import note_webhook_failure, process_paddle_event
 
 
@@ -23,3 +24,9 @@ def process_paddle_webhook(log_id: str) -> str:
     except Exception as error:
         note_webhook_failure(log_id, error)
         raise
+
+
+@shared_task(name="orders.tasks.expire_unpaid_orders", acks_late=True)
+def expire_orders() -> int:
+    """Every few minutes: pending orders past their payment window give back what they held."""
+    return expire_unpaid_orders(now=timezone.now())
