@@ -35,15 +35,16 @@ def test_a_declined_card_then_a_payment_pays_the_order_once(paddle_sandbox, work
     response = _checkout(paddle_sandbox, checkout_body(cart(package), code="SAVE1"))
     assert response.status_code == 201, response.text
     order = Order.objects.get()
+    transaction_id = str(order.paddle_transaction_id)
 
-    press(paddle_sandbox.url, order.paddle_transaction_id, "decline")
+    press(paddle_sandbox.url, transaction_id, "decline")
 
     assert wait_for(lambda: Order.objects.get().payment_status == PaymentStatus.FAILED, worker), (
         "the declined payment never arrived"
     )
     assert Order.objects.get().status == OrderStatus.PENDING  # still payable
 
-    press(paddle_sandbox.url, order.paddle_transaction_id, "pay")
+    press(paddle_sandbox.url, transaction_id, "pay")
 
     assert wait_for(lambda: Order.objects.get().status == OrderStatus.PAID, worker)
     assert wait_for(lambda: not WebhookLog.objects.filter(processed=False).exists(), worker)
