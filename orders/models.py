@@ -4,6 +4,8 @@ breakdown are written once, at checkout, and never edited."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 
 from django.conf import settings
@@ -46,6 +48,11 @@ class Reservation(models.TextChoices):
     HELD = "held", "Held for the pending order"
     CONVERTED = "converted", "Taken by the paid order"
     RELEASED = "released", "Released"
+
+
+def hash_access_token(token: str) -> str:
+    """Only this hash of a guest's secret link is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Order(models.Model):
@@ -147,6 +154,10 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_number
+
+    def opens_with(self, token: str) -> bool:
+        """Whether `token` is this order's secret link (compared in constant time)."""
+        return hmac.compare_digest(self.access_token_hash, hash_access_token(token))
 
 
 class OrderItem(models.Model):

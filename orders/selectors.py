@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from accounts.models import User, normalize_email_address
 from catalog.availability import availability
@@ -94,3 +95,23 @@ def has_completed_purchase(*, user: User | None, email: str) -> bool:
         emails.add(normalize_email_address(user.email))
         customer = Q(user=user) | Q(customer_email__in=emails)
     return Order.objects.filter(customer, status__in=PAID_STATUSES).exists()
+
+
+def orders_for_customer(user: User, *, status: str | None = None) -> QuerySet[Order]:
+    """A signed-in customer's own orders, newest first, with their items (two queries a page)."""
+    orders = Order.objects.filter(user=user).prefetch_related("items")
+    return orders.filter(status=status) if status else orders
+
+
+def order_for_viewer(order_id: Any, *, user: User | None, token: str | None) -> Order | None:
+    """The order if this viewer may see it: its owner signed in, or anyone holding its access
+    token. Anyone else gets None, exactly as for an order that does not exist."""
+    try:
+        order = Order.objects.prefetch_related("items").filter(pk=order_id).first()
+    except (ValueError, ValidationError):
+        return None
+    if order is None:
+        return None
+    if user is not None and order.user_id == user.pk:
+        return order
+    return order if token and order.opens_with(token) else None

@@ -11,7 +11,6 @@ opens a Paddle transaction at exactly that price.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -26,7 +25,7 @@ from hiroam.api.errors import DomainError, ErrorCode
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
 from hiroam.integrations.paddle.results import CheckoutItem
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import Order, OrderItem, OrderStatus, hash_access_token
 from orders.selectors import CartItem, PricedCart, has_completed_purchase, priced_cart
 from orders.services import reservations
 from orders.states import ORDER, advance
@@ -50,10 +49,6 @@ class PaymentProviderUnavailable(DomainError):
 class Checkout:
     order: Order
     access_token: str  # the guest's secret link to the order; only its hash is stored
-
-
-def access_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def new_order_number(now: datetime) -> str:
@@ -132,7 +127,7 @@ def _write_order(
         discount_code_used=discount.code if discount else "",
         pricing_breakdown=total.breakdown(),
         priced_at=now,
-        access_token_hash=access_token_hash(token),
+        access_token_hash=hash_access_token(token),
         created_at=now,
         expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
     )

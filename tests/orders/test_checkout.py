@@ -55,6 +55,8 @@ def test_a_guest_checkout_is_priced_by_the_server_and_opens_a_paddle_payment(
         Reservation.HELD,
     )
     assert order.access_token_hash != data["access_token"]  # only its hash is kept
+    mine = api_client.get(f"/api/v1/orders/{order.pk}", {"token": data["access_token"]})
+    assert mine.json()["data"]["order_number"] == data["order_number"]
     item = order.items.get()
     assert (
         item.unit_price_cents,
