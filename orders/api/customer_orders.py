@@ -90,6 +90,7 @@ class OrderListView(ListAPIView[Order]):
     serializer_class = OrderSchema
     pagination_class = PagePagination
     queryset = Order.objects.none()  # for the schema; requests use get_queryset
+
     class Query(serializers.Serializer[Any]):
         status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
 
