@@ -1,5 +1,6 @@
 """HIROAM settings: everything comes from the environment (see .env.example)."""
 
+import warnings
 from datetime import timedelta
 from importlib import metadata
 from pathlib import Path
@@ -318,6 +319,30 @@ SANDBOX_PADDLE_REFUND_APPROVAL_SECONDS = env.float(
 SANDBOX_TIMEOUT_FAULT_SECONDS = env.float("SANDBOX_TIMEOUT_FAULT_SECONDS", default=25.0)
 SANDBOX_ESIM_WEBHOOK_URL = env_text("SANDBOX_ESIM_WEBHOOK_URL", f"{APP_URL}/webhooks/esim-access")
 SANDBOX_PADDLE_WEBHOOK_URL = env_text("SANDBOX_PADDLE_WEBHOOK_URL", f"{APP_URL}/webhooks/paddle")
+
+# ---------------------------------------------------------------- email
+# Sent through Django's email API with django-anymail: SendGrid in production, the console
+# (the terminal of `make run`) in development and on the sandbox. Content lives in
+# templates/emails/ (text + HTML).
+DEFAULT_FROM_EMAIL = env_text("DEFAULT_FROM_EMAIL", "HIROAM <orders@hiroam.local>")
+SENDGRID_API_KEY = env_text("SENDGRID_API_KEY", "")
+ANYMAIL = {"SENDGRID_API_KEY": SENDGRID_API_KEY}
+EMAIL_BACKEND = env_text(
+    "EMAIL_BACKEND",
+    "anymail.backends.sendgrid.EmailBackend"
+    if SENDGRID_API_KEY
+    else "django.core.mail.backends.console.EmailBackend",
+)
+if EMAIL_BACKEND.endswith("console.EmailBackend") and not (DEBUG or SANDBOX_ENABLED):
+    raise ImproperlyConfigured(
+        "Set SENDGRID_API_KEY (or EMAIL_BACKEND): without it, customers' emails would only be "
+        "printed to the log."
+    )
+# Anymail keeps shipping its SendGrid backend while no longer supporting it officially; we use
+# it knowingly (PROVIDERS.md), so its warning on every connection is noise.
+warnings.filterwarnings(
+    "ignore", message="django-anymail has dropped official support for SendGrid"
+)
 
 # ---------------------------------------------------------------- logging
 LOG_LEVEL = env_text("LOG_LEVEL", "INFO")

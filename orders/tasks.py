@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from orders import emails
 from orders.services.expiry import expire_unpaid_orders
 from orders.services.payments import note_webhook_failure, process_paddle_event
 
@@ -30,3 +31,15 @@ def process_paddle_webhook(log_id: str) -> str:
 def expire_orders() -> int:
     """Every few minutes: pending orders past their payment window give back what they held."""
     return expire_unpaid_orders(now=timezone.now())
+
+
+@shared_task(
+    name="orders.tasks.send_order_confirmation",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_order_confirmation(log_id: str, access_token: str) -> bool:
+    return emails.send_order_confirmation(log_id, access_token, timezone.now())

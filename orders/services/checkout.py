@@ -25,6 +25,7 @@ from hiroam.api.errors import DomainError, ErrorCode
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
 from hiroam.integrations.paddle.results import CheckoutItem
+from orders.emails import queue_order_confirmation
 from orders.models import Order, OrderItem, OrderStatus, hash_access_token
 from orders.selectors import CartItem, PricedCart, has_completed_purchase, priced_cart
 from orders.services import reservations
@@ -68,6 +69,7 @@ def create_checkout(
     cart = priced_cart(items, now)
     checkout = _place_order(cart, email=email, name=name, code=code, user=user, now=now)
     _open_payment(checkout.order)
+    queue_order_confirmation(checkout.order, checkout.access_token)
     return checkout
 
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from catalog.models import EsimPackage, StockType
-from orders.models import Order, OrderStatus, PaymentStatus, WebhookLog
+from orders.models import EmailLog, Order, OrderStatus, PaymentStatus, WebhookLog
 from pricing.models import DiscountCode, DiscountCodeUsage
 from tests.catalog.factories import PackageFactory
 from tests.orders.conftest import CHECKOUT, cart, checkout_body
@@ -59,6 +59,7 @@ def test_a_declined_card_then_a_payment_pays_the_order_once(paddle_sandbox, work
     code = DiscountCode.objects.get()
     assert (code.current_uses, code.reserved_uses) == (1, 0)
     assert DiscountCodeUsage.objects.get().status == DiscountCodeUsage.Status.USED
+    assert wait_for(lambda: EmailLog.objects.filter(status="sent").count() == 1, worker)
 
 
 def test_fifty_checkouts_for_ten_code_uses_give_ten_orders(paddle_sandbox, settings):

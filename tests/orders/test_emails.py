@@ -1,0 +1,64 @@
+"""The order confirmation email: what it says, that it is logged, and that it is sent once."""
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from orders.emails import send_order_confirmation
+from orders.models import EmailLog
+from tests.catalog.factories import PackageFactory
+from tests.orders.conftest import CHECKOUT, cart, checkout_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_checkout_queues_a_confirmation_with_the_number_items_total_and_links(
+    api_client, paddle_sandbox
+):
+    package = PackageFactory.create(price_usd_cents=1_299, name="Japan 5GB 30 days")
+    data = api_client.post(
+        CHECKOUT, checkout_body(cart(package, quantity=2), name="Ana"), format="json"
+    ).json()["data"]
+    log = EmailLog.objects.get()
+    assert (log.template_name, log.to_email, log.status) == (
+        "order_confirmation",
+        "ana@example.com",
+        "queued",
+    )
+
+    assert send_order_confirmation(log.pk, data["access_token"], timezone.now()) is True
+
+    [message] = mail.outbox
+    assert message.subject == f"Your HIROAM order {data['order_number']}"
+    assert "Japan 5GB 30 days x 2" in message.body
+    assert "Total: $25.98" in message.body
+    assert data["checkout_url"] in message.body
+    assert f"/orders/{data['order_id']}?token={data['access_token']}" in message.body
+    html = message.alternatives[0][0]
+    assert "Thank you for your order, Ana" in html
+    log.refresh_from_db()
+    assert (log.status, log.sent_at is not None) == ("sent", True)
+    # A retried task does not send it twice.
+    assert send_order_confirmation(log.pk, data["access_token"], timezone.now()) is False
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_is_logged_and_raised_for_a_retry(api_client, paddle_sandbox, settings):
+    package = PackageFactory.create()
+    data = api_client.post(CHECKOUT, checkout_body(cart(package)), format="json").json()["data"]
+    settings.EMAIL_BACKEND = "tests.orders.test_emails.BrokenBackend"
+
+    with pytest.raises(ConnectionError):
+        send_order_confirmation(EmailLog.objects.get().pk, data["access_token"], timezone.now())
+
+    log = EmailLog.objects.get()
+    assert (log.status, log.retry_count) == ("failed", 1)
+    assert "ConnectionError" in log.error_message
+
+
+class BrokenBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionError("SendGrid is down")
