@@ -34,7 +34,7 @@ def test_a_checkout_queues_a_confirmation_with_the_number_items_total_and_links(
     assert "Total: $25.98" in message.body
     assert data["checkout_url"] in message.body
     assert f"/orders/{data['order_id']}?token={data['access_token']}" in message.body
-    html = message.alternatives[0][0]
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "Thank you for your order, Ana" in html
     log.refresh_from_db()
     assert (log.status, log.sent_at is not None) == ("sent", True)
