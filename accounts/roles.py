@@ -39,7 +39,8 @@ MANAGE_DISCOUNTS = Role(
 MANAGE_ORDERS = Role(
     "Order managers",
     "View and update orders, eSIM profiles and refunds.",
-    frozenset(),
+    _crud("orders", "order", "webhooklog", actions=("view", "change"))
+    | _crud("orders", "orderitem", "emaillog", actions=("view",)),
 )
 VIEW_ANALYTICS = Role(
     "Analysts",

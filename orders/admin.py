@@ -1,0 +1,196 @@
+"""The order console (Order managers): orders are read-only records; what can be done to them
+goes through the services and the state machine, and is audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from accounts.audit import ReadOnlyModelAdmin, record_admin_action
+from catalog.price_display import usd_text
+from hiroam.api.errors import DomainError
+from orders.models import EmailLog, Order, OrderItem, WebhookLog
+from orders.services.review import cancel_unpaid_order, flag_for_review
+from orders.tasks import process_paddle_webhook
+
+
+class OrderActionForm(ActionForm):
+    reason = forms.CharField(required=False, max_length=255, help_text="Why (kept on the order)")
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = (
+        "package_code",
+        "package_name",
+        "quantity",
+        "unit_price_cents",
+        "product_discount_cents",
+        "final_unit_price_cents",
+        "code_discount_cents",
+        "total_cents",
+        "schedule_name",
+        "status",
+    )
+
+
+class WebhookInline(ReadOnlyInline):
+    model = WebhookLog
+    fields = ("created_at", "event_type", "event_id", "occurred_at", "processed", "error_message")
+    ordering = ("created_at",)
+
+
+class EmailInline(ReadOnlyInline):
+    model = EmailLog
+    fields = ("created_at", "template_name", "to_email", "status", "sent_at", "error_message")
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "order_number",
+        "customer_email",
+        "total",
+        "status",
+        "payment_status",
+        "esim_status",
+        "needs_review",
+        "discount_code_used",
+        "created_at",
+    )
+    list_filter = (
+        "status",
+        "payment_status",
+        "esim_status",
+        "needs_review",
+        ("discount_code", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    )
+    search_fields = ("order_number", "customer_email", "paddle_transaction_id")
+    date_hierarchy = "created_at"
+    list_select_related = ("discount_code",)
+    inlines = (OrderItemInline, WebhookInline, EmailInline)
+    action_form = OrderActionForm
+    actions = ("cancel_unpaid", "mark_for_review")
+    exclude = ("access_token_hash", "pricing_breakdown")
+    readonly_fields = ("breakdown", "audit_trail")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Seen, never edited; the actions below need "change".
+        return obj is None and request.user.has_perm("orders.change_order")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [f.name for f in Order._meta.fields if f.name not in self.exclude]
+        return [*fields, *self.readonly_fields]
+
+    @admin.display(description="total", ordering="total_cents")
+    def total(self, order: Order) -> str:
+        return usd_text(order.total_cents)
+
+    @admin.display(description="pricing breakdown")
+    def breakdown(self, order: Order) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(order.pricing_breakdown, indent=2))
+
+    @admin.display(description="audit trail")
+    def audit_trail(self, order: Order) -> str:
+        url = reverse("admin:accounts_adminauditentry_changelist") + f"?q={order.pk}"
+        return format_html('<a href="{}">Admin changes to this order</a>', url)
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Order],
+        name: str,
+        service: Callable[..., Order],
+    ) -> None:
+        reason = (request.POST.get("reason") or "").strip() or "by an order manager"
+        done = 0
+        for order in queryset:
+            try:
+                record_admin_action(
+                    request,
+                    Order.objects.filter(pk=order.pk),
+                    action_name=name,
+                    perform=partial(service, order.pk, reason=reason),
+                )
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{order}: {error.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} order(s) updated.")
+
+    @admin.action(
+        description="Cancel unpaid orders (releases stock and codes)", permissions=["change"]
+    )
+    def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(request, queryset, "cancel_unpaid", cancel_unpaid_order)
+
+    @admin.action(description="Mark for review (with the reason above)", permissions=["change"])
+    def mark_for_review(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(request, queryset, "mark_for_review", flag_for_review)
+
+
+@admin.register(WebhookLog)
+class WebhookLogAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "created_at",
+        "source",
+        "event_type",
+        "event_id",
+        "order",
+        "processed",
+        "retry_count",
+        "error_message",
+    )
+    list_filter = ("source", "processed", "event_type")
+    search_fields = ("event_id", "order__order_number", "error_message")
+    list_select_related = ("order",)
+    actions = ("reprocess",)
+    readonly_fields = ("payload_pretty",)
+
+    @admin.display(description="payload")
+    def payload_pretty(self, log: WebhookLog) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(log.payload, indent=2))
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and request.user.has_perm("orders.change_webhooklog")
+
+    @admin.action(description="Reprocess (safe: each event applies once)", permissions=["change"])
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookLog]) -> None:
+        pending = queryset.filter(processed=False, source=WebhookLog.Source.PADDLE)
+        for log in pending:
+            process_paddle_webhook.delay(str(log.pk))
+        self.message_user(
+            request,
+            f"{len(pending)} unprocessed event(s) queued again; processed ones are left as they "
+            "are (processing them again would change nothing).",
+        )
+
+
+@admin.register(EmailLog)
+class EmailLogAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "template_name", "to_email", "order", "status", "retry_count")
+    list_filter = ("template_name", "status")
+    search_fields = ("to_email", "order__order_number", "provider_message_id")
+    list_select_related = ("order",)

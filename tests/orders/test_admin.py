@@ -1,0 +1,99 @@
+"""The order console: orders are read-only; cancelling and flagging go through the services
+and the state machine, audited; a stuck webhook can be queued again."""
+
+import pytest
+
+from accounts.models import AdminAuditEntry
+from accounts.roles import MANAGE_ORDERS, ROLES
+from accounts.services import apply_roles
+from orders.models import Order, OrderStatus, Reservation, WebhookLog
+from tests.accounts.factories import staff_member
+from tests.orders.factories import OrderFactory, paid_order
+
+pytestmark = pytest.mark.django_db
+ORDERS = "/admin/orders/order/"
+
+
+@pytest.fixture
+def manager(client):
+    apply_roles(ROLES)
+    client.force_login(staff_member(MANAGE_ORDERS.name))
+    return client
+
+
+def _act(client, action, orders, **extra):
+    return client.post(
+        ORDERS,
+        {"action": action, "_selected_action": [str(o.pk) for o in orders], **extra},
+        follow=True,
+    )
+
+
+def test_orders_are_found_by_number_email_or_paddle_transaction(manager):
+    order = OrderFactory.create(
+        order_number="ORD-20261125-FINDME", paddle_transaction_id="txn_01findme"
+    )
+    OrderFactory.create(order_number="ORD-20261125-OTHER", customer_email="x@example.com")
+
+    for term in ("FINDME", "txn_01findme"):
+        page = manager.get(ORDERS, {"q": term}).content.decode()
+        assert order.order_number in page and "ORD-20261125-OTHER" not in page
+
+
+def test_an_order_page_is_read_only_with_its_breakdown(manager):
+    order = OrderFactory.create(pricing_breakdown={"total_cents": 999})
+
+    page = manager.get(f"{ORDERS}{order.pk}/change/")
+    posted = manager.post(f"{ORDERS}{order.pk}/change/", {"total_cents": 1})
+
+    assert page.status_code == 200
+    assert "total_cents" in page.content.decode()
+    assert posted.status_code == 403
+    order.refresh_from_db()
+    assert order.total_cents == 999
+
+
+def test_cancelling_an_unpaid_order_releases_it_and_is_audited(manager):
+    order = OrderFactory.create()
+
+    _act(manager, "cancel_unpaid", [order], reason="customer asked")
+
+    order.refresh_from_db()
+    assert (order.status, order.reservation) == (OrderStatus.CANCELLED, Reservation.RELEASED)
+    assert "customer asked" in order.review_reason
+    assert AdminAuditEntry.objects.get().action_name == "cancel_unpaid"
+
+
+def test_a_paid_order_cannot_be_cancelled(manager):
+    order = paid_order()
+
+    response = _act(manager, "cancel_unpaid", [order])
+
+    assert "refund it instead" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert not AdminAuditEntry.objects.exists()
+
+
+def test_marking_for_review_keeps_the_reason(manager):
+    order = OrderFactory.create()
+
+    _act(manager, "mark_for_review", [order], reason="chargeback risk")
+
+    order.refresh_from_db()
+    assert order.needs_review and order.review_reason == "chargeback risk"
+
+
+def test_a_stuck_webhook_can_be_queued_again(manager):
+    WebhookLog.objects.create(
+        source="paddle", event_type="transaction.completed", event_id="evt_1", payload={}
+    )
+
+    response = manager.post(
+        "/admin/orders/webhooklog/",
+        {"action": "reprocess", "_selected_action": [str(WebhookLog.objects.get().pk)]},
+        follow=True,
+    )
+
+    assert "1 unprocessed event(s) queued again" in response.content.decode()
+    assert Order.objects.count() == 0
