@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.audit import ReadOnlyModelAdmin, record_admin_action
+from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
 from catalog.price_display import usd_text
 from hiroam.api.errors import DomainError
 from orders.models import EmailLog, Order, OrderItem, WebhookLog
@@ -67,7 +67,7 @@ class EmailInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyModelAdmin):
+class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     list_display = (
         "order_number",
         "customer_email",
@@ -152,7 +152,7 @@ class OrderAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(WebhookLog)
-class WebhookLogAdmin(ReadOnlyModelAdmin):
+class WebhookLogAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     list_display = (
         "created_at",
         "source",
