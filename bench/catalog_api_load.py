@@ -15,11 +15,16 @@ the latency stays within 1.5x of the run without); `--schedules 0` removes them 
 import argparse
 import random
 import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
-from support import bench_environment, free_port, prepare_database, use_django, web_server
+from support import (
+    WRK_DONE,
+    bench_environment,
+    free_port,
+    prepare_database,
+    use_django,
+    web_server,
+    wrk_summary,
+)
 
 # Pages a browsing crowd asks for: several pages, filters and sorts.
 PATHS = [
@@ -33,7 +38,8 @@ PATHS = [
     "/api/v1/packages?page_size=100&category=asia&page=3",
 ]
 
-LUA = """
+LUA = (
+    """
 paths = {PATHS}
 counter = 0
 unique = UNIQUE
@@ -51,42 +57,16 @@ request = function()
   end
   return wrk.format("GET", path)
 end
-done = function(summary, latency, requests)
-  io.write(string.format(
-    "RESULT requests=%d errors=%d seconds=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f\\n",
-    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.timeout,
-    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-end
-""".replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
+"""
+    + WRK_DONE
+)
+LUA = LUA.replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
 
 
 def run_wrk(base: str, seconds: int, connections: int, *, unique: bool = False) -> str:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(LUA.replace("UNIQUE", "true" if unique else "false"))
-    output = subprocess.run(
-        [
-            shutil.which("wrk") or "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(connections),
-            "-d",
-            f"{seconds}s",
-            "-s",
-            script.name,
-            base,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    Path(script.name).unlink()
-    result = next(line for line in output.splitlines() if line.startswith("RESULT"))
-    fields = dict(part.split("=") for part in result.split()[1:])
-    rps = int(fields["requests"]) / float(fields["seconds"])
-    latency = f"p50 {fields['p50_ms']} ms  p95 {fields['p95_ms']} ms  p99 {fields['p99_ms']} ms"
-    return f"{rps:7.1f} req/s  {latency}  errors {fields['errors']}"
+    return wrk_summary(
+        base, seconds, connections, LUA.replace("UNIQUE", "true" if unique else "false")
+    )
 
 
 def spread_schedules(count: int) -> None:

@@ -1,9 +1,11 @@
 """Shared by the benchmarks: a production-like server (gunicorn) on its own database."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,7 +64,7 @@ def web_server(env: dict[str, str], port: int, workers: int = 4, threads: int = 
             try:
                 if requests.get(f"{base}/health", timeout=1).status_code < 500:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening, or not answering yet
                 time.sleep(0.2)
         yield base
     finally:
@@ -77,3 +79,39 @@ def use_django(env: dict[str, str]) -> None:
     import django
 
     django.setup()
+
+
+# wrk's summary line, parsed by wrk_summary (latencies in ms).
+WRK_DONE = """
+done = function(summary, latency, requests)
+  io.write(string.format(
+    "RESULT requests=%d errors=%d seconds=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f\\n",
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.timeout,
+    summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000))
+end
+"""
+
+
+def wrk_summary(base: str, seconds: int, connections: int, script: str, threads: int = 2) -> str:
+    """Runs wrk with a Lua `script` (ending in WRK_DONE) and answers one readable line."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(script)
+    try:
+        output = subprocess.run(
+            [
+                shutil.which("wrk") or "wrk",
+                *("-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"),
+                *("-s", file.name, base),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        Path(file.name).unlink()
+    result = next(line for line in output.splitlines() if line.startswith("RESULT"))
+    fields = dict(part.split("=") for part in result.split()[1:])
+    rps = int(fields["requests"]) / float(fields["seconds"])
+    latency = f"p50 {fields['p50_ms']} ms  p95 {fields['p95_ms']} ms  p99 {fields['p99_ms']} ms"
+    return f"{rps:7.1f} req/s  {latency}  errors {fields['errors']}"
