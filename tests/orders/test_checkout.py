@@ -268,3 +268,29 @@ def test_a_checkout_costs_the_same_queries_for_one_package_or_ten(api_client, pa
     one, ten = queries_for(1), queries_for(10)
 
     assert one == ten == 10
+
+
+@pytest.mark.usefixtures("throttle_clock")
+def test_checkouts_are_limited_per_client_and_per_email(paddle_sandbox, settings):
+    from rest_framework.test import APIClient
+
+    settings.THROTTLE_RATES = {
+        **settings.THROTTLE_RATES,
+        "checkout": "3/min",
+        "checkout_email": "2/min",
+    }
+    package = PackageFactory.create()
+    first_client, second_client = APIClient(), APIClient(REMOTE_ADDR="10.0.0.2")
+
+    answers = [
+        first_client.post(CHECKOUT, checkout_body(cart(package), email=email), format="json")
+        for email in ("a@example.com", "a@example.com", "A@example.com ")
+    ]
+    elsewhere = second_client.post(
+        CHECKOUT, checkout_body(cart(package), email="a@example.com"), format="json"
+    )
+
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert elsewhere.status_code == 429  # the same email from another client
+    assert int(answers[2]["Retry-After"]) > 0
+    assert Order.objects.count() == 2

@@ -246,3 +246,37 @@ def test_ten_parallel_out_of_order_deliveries_give_one_payment_one_use_one_hand_
     assert (code.current_uses, code.reserved_uses) == (1, 0)
     assert DiscountCodeUsage.objects.filter(status="used").count() == 1
     assert Order.objects.filter(fulfilment_requested_at__isnull=False).count() == 1
+
+
+def test_a_late_payment_when_the_stock_has_gone_is_kept_and_flagged_for_a_refund(client):
+    from catalog.models import StockType
+    from orders.models import OrderItem
+    from orders.services.expiry import expire_unpaid_orders
+    from tests.catalog.factories import PackageFactory
+
+    package = PackageFactory.create(stock_type=StockType.LIMITED, stock_quantity=0)
+    order = _order_with_code()
+    OrderItem.objects.create(
+        order=order,
+        package=package,
+        package_code=package.package_code,
+        package_name="Japan",
+        quantity=1,
+        unit_price_cents=1_099,
+        final_unit_price_cents=1_099,
+        total_cents=1_099,
+        code_discount_cents=100,
+    )
+    expire_unpaid_orders(now=timezone.now() + timedelta(hours=2))  # gives its unit back...
+    package.refresh_from_db()
+    package.stock_quantity = 0  # ...which someone else buys meanwhile
+    package.save()
+    _post(
+        client, paddle_event("transaction.completed", order, event_id="evt_c", occurred_at=_at(1))
+    )
+
+    assert _process_all() == ["paid"]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID  # the money arrived: the order is kept
+    assert order.needs_review and "Refund it" in order.review_reason
+    assert order.fulfilment_requested_at is None  # but not fulfilled
