@@ -46,3 +46,21 @@ def _dotenv_reads(settings_module, **env):
 )
 def test_dotenv_is_read_by_the_product_and_never_by_the_tests(settings_module, env, reads):
     assert _dotenv_reads(settings_module, **env) == reads
+
+
+def test_the_example_environment_file_is_valid_shell():
+    """bin/hiroam sources .env (made from .env.example) with bash: a value with <, > or spaces
+    must be quoted, or `make run` stops at once."""
+    import subprocess
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    result = subprocess.run(
+        ["bash", "-c", f"set -a; . {example}; echo \"$DEFAULT_FROM_EMAIL\""],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "HIROAM <orders@hiroam.local>"
