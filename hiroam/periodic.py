@@ -52,6 +52,26 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=3 * 3600,  # a sync that could not start in 3 hours waits for the next
     ),
     PeriodicJob(
+        name="Requeue stuck Paddle events",
+        task="orders.tasks.requeue_stuck_webhooks",
+        description="Paddle events stored but not applied after 2 minutes are queued again.",
+        every_seconds=300,
+        expire_seconds=240,
+    ),
+    PeriodicJob(
+        name="Send stuck emails",
+        task="orders.tasks.send_stuck_emails",
+        description="Customer emails logged but not sent after 2 minutes are queued again.",
+        every_seconds=300,
+        expire_seconds=240,
+    ),
+    PeriodicJob(
+        name="Forget expired idempotency keys",
+        task="orders.tasks.forget_expired_idempotency_keys",
+        description="Deletes Idempotency-Key answers older than 24 hours.",
+        cron="43 4 * * *",
+    ),
+    PeriodicJob(
         name="Expire unpaid orders",
         task="orders.tasks.expire_unpaid_orders",
         description="Pending orders past their payment window give back stock and code uses.",

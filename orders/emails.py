@@ -4,7 +4,7 @@ worker after the order is committed, each one logged (EmailLog) with its outcome
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,33 +14,53 @@ from django.db.models import F
 from django.template.loader import render_to_string
 
 from catalog.price_display import usd_text
-from orders.models import EmailLog, Order
+from orders.models import EmailLog, Order, access_token_for
 
 logger = logging.getLogger(__name__)
 
 ORDER_CONFIRMATION = "order_confirmation"
 
 
-def queue_order_confirmation(order: Order, access_token: str) -> EmailLog:
-    """The confirmation of a new order (number, items, total, where to pay), sent by a worker
-    once the order is committed. The guest's secret link travels only in the task's message."""
-    from orders.tasks import send_order_confirmation
-
+def queue_order_confirmation(order: Order) -> EmailLog:
+    """The confirmation of a new order (number, items, total, where to pay), sent by a worker.
+    If the queue cannot be reached, the email stays logged as queued and the sweeper sends it:
+    the customer's checkout never fails because of its email."""
     log = EmailLog.objects.create(
         to_email=order.customer_email, template_name=ORDER_CONFIRMATION, order=order
     )
-    transaction.on_commit(lambda: send_order_confirmation.delay(str(log.pk), access_token))
+    transaction.on_commit(lambda: _queue(log))
     return log
 
 
-def order_links(order: Order, access_token: str) -> dict[str, str]:
+def _queue(log: EmailLog) -> None:
+    from orders.tasks import send_order_confirmation
+
+    try:
+        send_order_confirmation.delay(str(log.pk))
+    except Exception:
+        logger.exception("Could not queue %s email %s; the sweeper will", log.template_name, log.pk)
+
+
+STUCK_AFTER = timedelta(minutes=2)
+
+
+def stuck_emails(*, now: datetime) -> list[Any]:
+    """Emails logged as queued a while ago and never sent (their queue message was lost)."""
+    return list(
+        EmailLog.objects.filter(status=EmailLog.Status.QUEUED, created_at__lt=now - STUCK_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def order_links(order: Order) -> dict[str, str]:
     return {
         "pay_url": order.paddle_checkout_url,
-        "order_url": f"{settings.APP_URL}/orders/{order.pk}?token={access_token}",
+        "order_url": f"{settings.APP_URL}/orders/{order.pk}?token={access_token_for(order.pk)}",
     }
 
 
-def send_order_confirmation(log_id: Any, access_token: str, now: datetime) -> bool:
+def send_order_confirmation(log_id: Any, now: datetime) -> bool:
     """Sends the confirmation logged as `log_id`; False if it was sent already. A failure is
     recorded on the log and raised, for the task to retry."""
     log = EmailLog.objects.select_related("order").get(pk=log_id)
@@ -52,7 +72,7 @@ def send_order_confirmation(log_id: Any, access_token: str, now: datetime) -> bo
         "items": list(order.items.all()),
         "total": usd_text(order.total_cents),
         "discount": usd_text(order.total_discount_cents) if order.total_discount_cents else "",
-        **order_links(order, access_token),
+        **order_links(order),
     }
     message = EmailMultiAlternatives(
         subject=f"Your HIROAM order {order.order_number}",

@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from catalog.models import EsimPackage
 from pricing.models import DiscountCode
@@ -48,6 +50,12 @@ class Reservation(models.TextChoices):
     HELD = "held", "Held for the pending order"
     CONVERTED = "converted", "Taken by the paid order"
     RELEASED = "released", "Released"
+
+
+def access_token_for(order_id: Any) -> str:
+    """The guest's secret link to an order: derived from the order id with the server's
+    secret, so it is never stored (only its hash) and can be worked out again to email it."""
+    return salted_hmac("hiroam.orders.access-token", str(order_id), algorithm="sha256").hexdigest()
 
 
 def hash_access_token(token: str) -> str:

@@ -6,8 +6,9 @@ from celery import shared_task
 from django.utils import timezone
 
 from orders import emails
+from orders.idempotency import forget_expired_keys
 from orders.services.expiry import expire_unpaid_orders
-from orders.services.payments import note_webhook_failure, process_paddle_event
+from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
 
 
 @shared_task(
@@ -41,5 +42,30 @@ def expire_orders() -> int:
     retry_backoff_max=1800,
     max_retries=8,
 )
-def send_order_confirmation(log_id: str, access_token: str) -> bool:
-    return emails.send_order_confirmation(log_id, access_token, timezone.now())
+def send_order_confirmation(log_id: str) -> bool:
+    return emails.send_order_confirmation(log_id, timezone.now())
+
+
+@shared_task(name="orders.tasks.send_stuck_emails", acks_late=True)
+def send_stuck_emails() -> int:
+    """Every few minutes: emails logged as queued whose queue message was lost are queued
+    again (a sent email is never sent twice)."""
+    stuck = emails.stuck_emails(now=timezone.now())
+    for log_id in stuck:
+        send_order_confirmation.delay(str(log_id))
+    return len(stuck)
+
+
+@shared_task(name="orders.tasks.requeue_stuck_webhooks", acks_late=True)
+def requeue_stuck_webhooks() -> int:
+    """Every few minutes: Paddle events stored but not applied (a lost queue message, or
+    retries used up) are queued again. Applying one twice changes nothing."""
+    stuck = stuck_webhooks(now=timezone.now())
+    for log_id in stuck:
+        process_paddle_webhook.delay(str(log_id))
+    return len(stuck)
+
+
+@shared_task(name="orders.tasks.forget_expired_idempotency_keys", acks_late=True)
+def forget_expired_idempotency_keys() -> int:
+    return forget_expired_keys(now=timezone.now())

@@ -7,7 +7,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -48,6 +47,13 @@ def paddle_webhook(request: HttpRequest) -> JsonResponse:
         event_id=str(event.get("event_id") or content_id(event))[:100],
         event_type=event_type,
     )
-    if created:
-        transaction.on_commit(lambda: process_paddle_webhook.delay(str(log.pk)))
+    if not log.processed:  # new, or stored earlier but never applied: (re)queue it
+        try:
+            process_paddle_webhook.delay(str(log.pk))
+        except Exception:
+            # Stored but not queued: Paddle retries on a 5xx, and the sweeper finds it anyway.
+            logger.exception("Could not queue Paddle event %s", log.event_id)
+            return error_json_response(
+                ErrorCode.SERVICE_UNAVAILABLE, "Stored; not queued yet. Retry.", 503
+            )
     return JsonResponse({"received": True, "duplicate": not created})

@@ -79,13 +79,22 @@ def _is_retryable(error: BaseException) -> bool:
     return isinstance(error, ProviderError) and error.retryable
 
 
+def _is_retryable_unless_timed_out(error: BaseException) -> bool:
+    # A request that timed out may have been carried out: sending it again could do it twice.
+    return _is_retryable(error) and not isinstance(error, ProviderTimeout)
+
+
 def call_provider[T](
     *,
     operation: str,
     breaker: CircuitBreaker,
     policy: RetryPolicy,
     attempt_call: Callable[[], T],
+    idempotent: bool = True,
 ) -> T:
+    """Calls the provider through its circuit breaker, retrying retryable failures with
+    backoff. A call that is not `idempotent` (it creates something) is not retried after a
+    timeout, only when it surely did not arrive (connection refused, 429, 5xx)."""
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts),
         wait=wait_exponential_jitter(
@@ -94,7 +103,7 @@ def call_provider[T](
             jitter=policy.base_delay_seconds,
             max=policy.max_delay_seconds,
         ),
-        retry=retry_if_exception(_is_retryable),
+        retry=retry_if_exception(_is_retryable if idempotent else _is_retryable_unless_timed_out),
         reraise=True,
     )
     for attempt in retrying:

@@ -17,6 +17,7 @@ from accounts.models import User
 from hiroam.api.throttling import email_in_body
 from orders import selectors
 from orders.idempotency import idempotent
+from orders.models import access_token_for
 from orders.services.checkout import Checkout, create_checkout
 from pricing.promo_codes import ValidatedCode, validate_promo_code
 
@@ -215,7 +216,14 @@ class CheckoutView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        return idempotent(request, endpoint="checkout", handle=lambda: self._checkout(request))
+        return idempotent(
+            request,
+            endpoint="checkout",
+            handle=lambda: self._checkout(request),
+            # The guest's secret link is not stored with the answer; a replay works it out.
+            conceal=lambda data: {**data, "access_token": None},
+            reveal=lambda data: {**data, "access_token": access_token_for(data["order_id"])},
+        )
 
     def _checkout(self, request: Request) -> Response:
         data = CheckoutInput(data=request.data)

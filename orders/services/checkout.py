@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
 from hiroam.integrations.paddle.results import CheckoutItem
 from orders.emails import queue_order_confirmation
-from orders.models import Order, OrderItem, OrderStatus, hash_access_token
+from orders.models import Order, OrderItem, OrderStatus, access_token_for, hash_access_token
 from orders.selectors import CartItem, PricedCart, has_completed_purchase, priced_cart
 from orders.services import reservations
 from orders.states import ORDER, advance
@@ -69,7 +70,7 @@ def create_checkout(
     cart = priced_cart(items, now)
     checkout = _place_order(cart, email=email, name=name, code=code, user=user, now=now)
     _open_payment(checkout.order)
-    queue_order_confirmation(checkout.order, checkout.access_token)
+    queue_order_confirmation(checkout.order)
     return checkout
 
 
@@ -77,11 +78,11 @@ def _place_order(
     cart: PricedCart, *, email: str, name: str, code: str | None, user: User | None, now: datetime
 ) -> Checkout:
     email = normalize_email_address(email)
-    token = secrets.token_urlsafe(32)
     for _attempt in range(3):  # an order number drawn twice (1 in 33 million a day) retries
         try:
             with transaction.atomic():
-                return Checkout(_write_order(cart, email, name, code, user, now, token), token)
+                order = _write_order(cart, email, name, code, user, now)
+                return Checkout(order, access_token_for(order.pk))
         except IntegrityError as error:
             if "order_number" not in str(error):
                 raise
@@ -95,7 +96,6 @@ def _write_order(
     code: str | None,
     user: User | None,
     now: datetime,
-    token: str,
 ) -> Order:
     quantities = {line.package_id: line.quantity for line in cart.lines}
     reservations.hold_stock(quantities)  # packages first, then the code: one lock order
@@ -115,7 +115,9 @@ def _write_order(
         )
         discount, total = validated.discount, validated.total
         reservations.hold_code_use(discount)
+    order_id = uuid.uuid4()
     order = Order.objects.create(
+        id=order_id,
         order_number=new_order_number(now),
         user=user,
         customer_email=email,
@@ -129,7 +131,7 @@ def _write_order(
         discount_code_used=discount.code if discount else "",
         pricing_breakdown=total.breakdown(),
         priced_at=now,
-        access_token_hash=hash_access_token(token),
+        access_token_hash=hash_access_token(access_token_for(order_id)),
         created_at=now,
         expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
     )
@@ -186,6 +188,11 @@ def _open_payment(order: Order) -> None:
         logger.warning("Paddle refused or unreachable for %s: %s", order.order_number, error)
         fail_checkout(order, reason=f"Paddle could not be reached: {error}")
         raise PaymentProviderUnavailable(retry_after_seconds=PADDLE_RETRY_AFTER_SECONDS) from error
+    if not (paddle.id and paddle.checkout_url):
+        # e.g. no default payment link set in Paddle: an order nobody could pay.
+        logger.error("Paddle gave no checkout link for %s (%s)", order.order_number, paddle.id)
+        fail_checkout(order, reason="Paddle gave no checkout link (set a default payment link).")
+        raise PaymentProviderUnavailable(retry_after_seconds=PADDLE_RETRY_AFTER_SECONDS)
     Order.objects.filter(pk=order.pk).update(
         paddle_transaction_id=paddle.id, paddle_checkout_url=paddle.checkout_url
     )

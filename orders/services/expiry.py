@@ -18,24 +18,33 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def expire_unpaid_orders(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
-    """Expires every pending order past its payment window. Returns how many."""
+def expire_unpaid_orders(*, now: datetime, limit: int = BATCH_SIZE * 10) -> int:
+    """Expires pending orders past their payment window, one short transaction each (an order
+    that cannot be released is flagged and skipped, never blocking the others). Returns how
+    many expired."""
     expired = 0
-    while True:
+    for _ in range(limit):
         with transaction.atomic():
-            batch = list(
+            order = (
                 Order.objects.select_for_update(skip_locked=True)
-                .filter(status=OrderStatus.PENDING, expires_at__lte=now)
+                .filter(status=OrderStatus.PENDING, expires_at__lte=now, needs_review=False)
                 .exclude(payment_status=PaymentStatus.COMPLETED)  # paid, awaiting a human
-                .order_by("expires_at")[:batch_size]
+                .order_by("expires_at")
+                .first()
             )
-            for order in batch:
-                advance(order, ORDER, OrderStatus.EXPIRED)
-                reservations.release(order)
-                order.save(update_fields=["status", "reservation", "updated_at"])
-        expired += len(batch)
-        if len(batch) < batch_size:
-            break
+            if order is None:
+                break
+            try:
+                with transaction.atomic():
+                    advance(order, ORDER, OrderStatus.EXPIRED)
+                    reservations.release(order)
+                    order.save(update_fields=["status", "reservation", "updated_at"])
+                expired += 1
+            except Exception as error:
+                logger.exception("Could not expire %s", order.order_number)
+                Order.objects.filter(pk=order.pk).update(
+                    needs_review=True, review_reason=f"Could not expire: {error}"[:500]
+                )
     if expired:
         logger.info("Expired %d unpaid order(s)", expired)
     return expired

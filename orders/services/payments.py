@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -92,8 +93,8 @@ def _order_of(data: dict[str, Any]) -> Order | None:
     orders = Order.objects.select_for_update()
     if order_id:
         try:
-            found = orders.filter(pk=order_id).first()
-        except (ValueError, TypeError):
+            found = orders.filter(pk=uuid.UUID(str(order_id))).first()
+        except ValueError:  # not one of our order ids: a transaction made elsewhere
             found = None
         if found is not None:
             return found
@@ -116,7 +117,13 @@ def _amount_problem(order: Order, data: dict[str, Any]) -> str:
 
 def record_payment(order: Order, data: dict[str, Any], occurred: datetime, now: datetime) -> str:
     """The order (locked by the caller) is paid. Exactly once: a repeat changes nothing."""
-    if order.payment_status == PaymentStatus.COMPLETED:
+    transaction_id = str(data.get("id") or "")
+    if order.payment_status in (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED):
+        if transaction_id and transaction_id != order.paddle_transaction_id:
+            # Another Paddle transaction paid an order already paid: the customer paid twice.
+            _flag(order, f"Paid a second time by {transaction_id}: refund that payment.")
+            order.save()
+            return "flagged"
         return "already paid"
     problem = _amount_problem(order, data)
     advance(order, PAYMENT, PaymentStatus.COMPLETED)
@@ -143,7 +150,7 @@ def record_payment(order: Order, data: dict[str, Any], occurred: datetime, now: 
 def record_payment_failure(order: Order, data: dict[str, Any], occurred: datetime) -> str:
     """A declined attempt: recorded; the customer may pay again in the same checkout. An event
     older than the last one applied (webhooks arrive out of order) changes nothing."""
-    if order.payment_status == PaymentStatus.COMPLETED or (
+    if order.payment_status in (PaymentStatus.COMPLETED, PaymentStatus.REFUNDED) or (
         order.last_payment_event_at and occurred < order.last_payment_event_at
     ):
         return "stale"
@@ -153,6 +160,21 @@ def record_payment_failure(order: Order, data: dict[str, Any], occurred: datetim
     order.last_payment_event_at = occurred
     order.save()
     return "payment failed"
+
+
+STUCK_AFTER = timedelta(minutes=2)
+STUCK_BATCH = 500
+
+
+def stuck_webhooks(*, now: datetime) -> list[Any]:
+    """Paddle events stored a while ago and still not applied."""
+    return list(
+        WebhookLog.objects.filter(
+            source=WebhookLog.Source.PADDLE, processed=False, created_at__lt=now - STUCK_AFTER
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:STUCK_BATCH]
+    )
 
 
 def note_webhook_failure(log_id: Any, error: Exception) -> None:

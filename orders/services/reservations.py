@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.db import transaction
 from django.db.models import F, Q
 
 from catalog.cache import invalidate_catalog_cache
@@ -26,7 +28,7 @@ def hold_stock(quantities: dict[str, int]) -> bool:
     limited = (
         EsimPackage.objects.select_for_update()
         .filter(pk__in=quantities, stock_type=StockType.LIMITED)
-        .order_by("pk")
+        .order_by("pk")  # PostgreSQL orders UUIDs as their text: the order _restock uses
     )
     taken = False
     for package in limited:
@@ -58,16 +60,17 @@ def convert(order: Order, now: datetime) -> str:
     for an expired order whose stock or code use has gone meanwhile."""
     if order.reservation == Reservation.CONVERTED:
         return ""
-    problem = ""
+    problem, code_counted = "", True
     if order.reservation == Reservation.RELEASED:
-        problem = _take_again(order)
+        problem, code_counted = _take_again(order)
     elif order.discount_code_id:
         DiscountCode.objects.filter(pk=order.discount_code_id).update(
             reserved_uses=F("reserved_uses") - 1, current_uses=F("current_uses") + 1
         )
-    DiscountCodeUsage.objects.filter(order_id=order.pk).update(
-        status=DiscountCodeUsage.Status.USED, used_at=now
-    )
+    if code_counted:
+        DiscountCodeUsage.objects.filter(order_id=order.pk).update(
+            status=DiscountCodeUsage.Status.USED, used_at=now
+        )
     order.reservation = Reservation.CONVERTED
     return problem
 
@@ -90,24 +93,30 @@ def release(order: Order) -> bool:
 
 
 def _restock(items: Iterable[OrderItem]) -> None:
-    restocked = False
+    """Gives units back, package by package in id order (the order checkouts lock them in)."""
+    units: dict[Any, int] = {}
     for item in items:
+        units[item.package_id] = units.get(item.package_id, 0) + item.quantity
+    restocked = False
+    for package_id in sorted(units, key=str):
         restocked |= bool(
-            EsimPackage.objects.filter(pk=item.package_id, stock_type=StockType.LIMITED).update(
-                stock_quantity=F("stock_quantity") + item.quantity
+            EsimPackage.objects.filter(pk=package_id, stock_type=StockType.LIMITED).update(
+                stock_quantity=F("stock_quantity") + units[package_id]
             )
         )
     if restocked:
         invalidate_catalog_cache()
 
 
-def _take_again(order: Order) -> str:
+def _take_again(order: Order) -> tuple[str, bool]:
     """A late payment for an order whose reservation was released: the stock and the code's
-    use are taken again if they are still there; what is not is returned as a problem (the
-    customer paid, so the order is kept and flagged, never silently dropped)."""
+    use are taken again if they are still there. Returns the problem (the customer paid, so
+    the order is kept and flagged, never silently dropped) and whether the code's use was
+    counted."""
     problems = []
     try:
-        hold_stock({str(item.package_id): item.quantity for item in order.items.all()})
+        with transaction.atomic():  # all of its packages' units, or none
+            hold_stock({str(item.package_id): item.quantity for item in order.items.all()})
     except BusinessRuleError as error:
         problems.append(f"paid after expiry and {error.message.lower()} Refund it.")
     if order.discount_code_id:
@@ -120,4 +129,5 @@ def _take_again(order: Order) -> str:
         )
         if not counted:
             problems.append("paid after expiry with a code that has no uses left meanwhile.")
-    return " ".join(problems)
+        return " ".join(problems), bool(counted)
+    return " ".join(problems), True

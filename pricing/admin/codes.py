@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin
+from accounts.audit import AuditedModelAdmin, ReadOnlyModelAdmin, remember_before_save
 from catalog.price_display import usd_text
 from pricing.guards import code_warnings
 from pricing.models import DiscountCode, DiscountCodeUsage
@@ -72,7 +72,18 @@ class DiscountCodeAdmin(AuditedModelAdmin):
         return format_html('<a href="{}">{} use(s): see the list</a>', url, code.usage_count)
 
     def save_model(self, request: HttpRequest, obj: DiscountCode, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        if change:
+            # The use counters move with checkouts and payments while the form is open: an
+            # edit must never write back the values it read.
+            remember_before_save(request, obj, change)
+            fields = [
+                field.name
+                for field in DiscountCode._meta.concrete_fields
+                if field.name not in {"id", "created_at", "current_uses", "reserved_uses"}
+            ]
+            obj.save(update_fields=fields)
+        else:
+            super().save_model(request, obj, form, change)
         for warning in code_warnings(obj):
             self.message_user(request, warning, messages.WARNING)
 

@@ -56,7 +56,7 @@ def test_the_example_environment_file_is_valid_shell():
 
     example = Path(__file__).resolve().parents[2] / ".env.example"
     result = subprocess.run(
-        ["bash", "-c", f"set -a; . {example}; echo \"$DEFAULT_FROM_EMAIL\""],
+        ["/bin/bash", "-c", f'set -a; . {example}; echo "$DEFAULT_FROM_EMAIL"'],
         capture_output=True,
         text=True,
         check=False,

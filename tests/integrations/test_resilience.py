@@ -7,6 +7,7 @@ import pytest
 from hiroam.integrations.circuit_breaker import CircuitBreaker, CircuitState
 from hiroam.integrations.errors import CircuitOpenError, ProviderTimeout, ProviderUnavailable
 from hiroam.integrations.esim_access import errors
+from hiroam.integrations.paddle.results import CheckoutItem
 from hiroam.sandbox.faults import inject_fault
 from hiroam.sandbox.models import Fault
 
@@ -128,3 +129,29 @@ def test_every_breaker_of_a_provider_reads_the_same_state_from_redis():
 
     assert first.state() is CircuitState.OPEN
     assert second.state() is CircuitState.OPEN
+
+
+def test_creating_a_paddle_transaction_is_not_sent_again_after_a_timeout(paddle):
+    # The first request may have created the transaction: a second would make two.
+    inject_fault(target="paddle_api", kind="timeout", count=2)
+
+    with pytest.raises(ProviderTimeout):
+        paddle.create_transaction(
+            items=[
+                CheckoutItem(name="Japan", description="eSIM", unit_price_cents=999, quantity=1)
+            ],
+            custom_data={"order_id": "o-1"},
+        )
+
+    assert Fault.objects.get().remaining == 1  # one attempt only
+
+
+def test_creating_a_paddle_transaction_is_retried_when_it_surely_did_not_arrive(paddle):
+    inject_fault(target="paddle_api", kind="http_500", count=1)
+
+    created = paddle.create_transaction(
+        items=[CheckoutItem(name="Japan", description="eSIM", unit_price_cents=999, quantity=1)],
+        custom_data={"order_id": "o-1"},
+    )
+
+    assert created.id.startswith("txn_")

@@ -294,3 +294,47 @@ def test_checkouts_are_limited_per_client_and_per_email(paddle_sandbox, settings
     assert elsewhere.status_code == 429  # the same email from another client
     assert int(answers[2]["Retry-After"]) > 0
     assert Order.objects.count() == 2
+
+
+def test_one_order_that_cannot_be_released_does_not_stop_the_others_expiring(
+    api_client, paddle_sandbox
+):
+    package = PackageFactory.create()
+    for email in ("a@example.com", "b@example.com"):
+        api_client.post(CHECKOUT, checkout_body(cart(package), email=email), format="json")
+    broken, fine = Order.objects.order_by("created_at")
+    DiscountCode.objects.create(code="X", name="x", discount_type="fixed", discount_value=1)
+    # A drifted count: releasing this order's code use would go below zero.
+    Order.objects.filter(pk=broken.pk).update(discount_code=DiscountCode.objects.get())
+
+    expired = expire_unpaid_orders(now=timezone.now() + timedelta(hours=2))
+
+    assert expired == 1
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert fine.status == OrderStatus.EXPIRED
+    assert (broken.status, broken.needs_review) == (OrderStatus.PENDING, True)
+    assert "Could not expire" in broken.review_reason
+
+
+def test_the_stored_answer_of_a_checkout_holds_no_secret_and_a_dead_claim_is_taken_over(
+    api_client, paddle_sandbox
+):
+    package = PackageFactory.create()
+    body = checkout_body(cart(package))
+    first = api_client.post(CHECKOUT, body, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
+
+    stored = IdempotencyKey.objects.get()
+    assert stored.response_body["access_token"] is None
+    assert first.json()["data"]["access_token"] not in str(stored.response_body)
+    # A claim whose request died before answering is taken over after a while.
+    IdempotencyKey.objects.create(
+        key="k-4",
+        endpoint="checkout",
+        request_hash="x" * 64,
+        created_at=timezone.now() - timedelta(minutes=5),
+        expires_at=timezone.now() + timedelta(hours=23),
+    )
+    other = checkout_body(cart(package), email="b@example.com")
+    taken_over = api_client.post(CHECKOUT, other, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    assert taken_over.status_code == 201

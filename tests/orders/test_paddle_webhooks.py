@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from redis import Redis
 
 from orders.models import Order, OrderStatus, PaymentStatus, Reservation, WebhookLog
 from orders.services.payments import process_paddle_event
@@ -280,3 +282,98 @@ def test_a_late_payment_when_the_stock_has_gone_is_kept_and_flagged_for_a_refund
     assert order.status == OrderStatus.PAID  # the money arrived: the order is kept
     assert order.needs_review and "Refund it" in order.review_reason
     assert order.fulfilment_requested_at is None  # but not fulfilled
+
+
+def test_a_stored_event_never_applied_is_queued_again_when_paddle_retries(client):
+    order = _order_with_code()
+    event = paddle_event("transaction.completed", order, event_id="evt_c", occurred_at=_at(1))
+    queue = Redis.from_url(settings.CELERY_BROKER_URL)
+    _post(client, event)
+    queued_once = queue.llen("celery")
+
+    again = _post(client, event).json()  # the first queue message was lost, say
+
+    assert again["duplicate"] is True
+    assert queue.llen("celery") == queued_once + 1
+    _process_all()
+    third = _post(client, event).json()
+    assert third["duplicate"] is True
+    assert queue.llen("celery") == queued_once + 1  # applied: not queued any more
+
+
+def test_events_stuck_for_minutes_are_found_by_the_sweeper():
+    from orders.services.payments import stuck_webhooks
+
+    old = WebhookLog.objects.create(
+        source="paddle",
+        event_type="transaction.completed",
+        event_id="evt_old",
+        payload={},
+        created_at=timezone.now() - timedelta(minutes=5),
+    )
+    WebhookLog.objects.create(
+        source="paddle", event_type="transaction.completed", event_id="evt_new", payload={}
+    )
+
+    assert stuck_webhooks(now=timezone.now()) == [old.pk]
+
+
+def test_a_transaction_made_elsewhere_is_logged_not_retried_forever(client):
+    order = _order_with_code()
+    payload = paddle_event("transaction.completed", order, event_id="evt_x", occurred_at=_at(1))
+    payload["data"]["custom_data"] = {"order_id": "abc"}
+    payload["data"]["id"] = "txn_01elsewhere"
+
+    _post(client, payload)
+
+    assert _process_all() == ["no such order"]
+
+
+def test_a_second_transaction_paying_a_paid_order_is_flagged(client):
+    order = _order_with_code()
+    _post(
+        client, paddle_event("transaction.completed", order, event_id="evt_1", occurred_at=_at(1))
+    )
+    _process_all()
+    twice = paddle_event("transaction.completed", order, event_id="evt_2", occurred_at=_at(2))
+    twice["data"]["id"] = "txn_01orphan"
+
+    _post(client, twice)
+
+    assert _process_all() == ["flagged"]
+    order.refresh_from_db()
+    assert order.needs_review and "txn_01orphan" in order.review_reason
+
+
+def test_a_late_payment_takes_no_stock_at_all_when_one_of_its_packages_sold_out(client):
+    from catalog.models import StockType
+    from orders.models import OrderItem
+    from orders.services.expiry import expire_unpaid_orders
+    from tests.catalog.factories import PackageFactory
+
+    plenty = PackageFactory.create(stock_type=StockType.LIMITED, stock_quantity=6)
+    gone = PackageFactory.create(stock_type=StockType.LIMITED, stock_quantity=0)
+    order = _order_with_code()
+    for package in (plenty, gone):
+        OrderItem.objects.create(
+            order=order,
+            package=package,
+            package_code=package.package_code,
+            package_name="x",
+            quantity=1,
+            unit_price_cents=500,
+            final_unit_price_cents=500,
+            total_cents=500,
+        )
+    expire_unpaid_orders(now=timezone.now() + timedelta(hours=2))
+    type(gone).objects.filter(pk=gone.pk).update(stock_quantity=0)  # resold meanwhile
+    _post(
+        client, paddle_event("transaction.completed", order, event_id="evt_c", occurred_at=_at(1))
+    )
+
+    _process_all()
+
+    plenty.refresh_from_db()
+    assert plenty.stock_quantity == 7  # given back at expiry, not taken again half-way
+    order.refresh_from_db()
+    assert order.needs_review

@@ -552,3 +552,37 @@ def test_a_code_that_would_sell_below_cost_warns_on_save(client):
     assert any("CHEAP" in m and "below provider cost" in m for m in _messages(response)), _messages(
         response
     )
+
+
+def test_editing_a_code_never_writes_back_stale_use_counts(client):
+    apply_roles(ROLES)
+    client.force_login(staff_member(MANAGE_DISCOUNTS.name))
+    code = DiscountCode.objects.create(
+        code="RUSH", name="Rush", discount_type="percentage", discount_value=1_000, max_uses=50
+    )
+    page = client.get(f"/admin/pricing/discountcode/{code.pk}/change/")  # the form is open...
+    DiscountCode.objects.filter(pk=code.pk).update(current_uses=7, reserved_uses=3)  # ...sales
+    assert page.status_code == 200
+
+    response = client.post(
+        f"/admin/pricing/discountcode/{code.pk}/change/",
+        {
+            "code": "RUSH",
+            "name": "Rush hour",
+            "discount_type": "percentage",
+            "discount_value": "1000",
+            "currency_code": "USD",
+            "min_purchase_cents": "0",
+            "max_uses": "50",
+            "max_uses_per_user": "1",
+            "starts_at_0": code.starts_at.strftime("%Y-%m-%d"),
+            "starts_at_1": code.starts_at.strftime("%H:%M:%S"),
+            "excluded_packages": "",
+            "is_active": "on",
+            "stackable_with_product_discount": "on",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    code.refresh_from_db()
+    assert (code.name, code.current_uses, code.reserved_uses) == ("Rush hour", 7, 3)

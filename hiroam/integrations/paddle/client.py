@@ -98,6 +98,7 @@ class PaddleClient:
             breaker=self.breaker,
             policy=self.retry_policy,
             attempt_call=lambda: self._send(method, path, body),
+            idempotent=method == "GET",  # a repeated POST could create a second transaction
         )
 
     def _send(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
