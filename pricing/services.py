@@ -20,6 +20,7 @@ from pricing.models import PriceHistory, PriceSchedule
 
 Actor = User | AnonymousUser | None
 
+# A schedule's terms, in the order forms show them: what its history records.
 SCHEDULE_FIELDS = (
     "schedule_name",
     "schedule_type",

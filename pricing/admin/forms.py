@@ -10,6 +10,7 @@ from django import forms
 
 from pricing.base_prices import MAX_IMPORT_ROWS
 from pricing.models import PriceSchedule
+from pricing.services import SCHEDULE_FIELDS
 
 MAX_CSV_BYTES = 2 * 1024 * 1024
 REASON_HELP = "Why; kept in the price history."
@@ -70,20 +71,7 @@ class PromotionForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = PriceSchedule
-        fields = (
-            "schedule_name",
-            "schedule_type",
-            "discount_type",
-            "discount_value",
-            "override_price_usd_cents",
-            "override_price_idr",
-            "starts_at",
-            "ends_at",
-            "priority",
-            "badge_text",
-            "badge_color",
-            "is_active",
-        )
+        fields = SCHEDULE_FIELDS
         widgets = {
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
             "ends_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),

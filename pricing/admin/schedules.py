@@ -16,7 +16,7 @@ from django.utils import timezone
 from catalog.admin import CatalogueAdmin
 from pricing.guards import schedule_warnings
 from pricing.models import PriceSchedule
-from pricing.services import record_schedule_change, schedule_terms
+from pricing.services import SCHEDULE_FIELDS, record_schedule_change, schedule_terms
 
 
 def in_words(moment: datetime, now: datetime) -> str:
@@ -144,21 +144,7 @@ class PriceScheduleInline(admin.TabularInline):  # type: ignore[type-arg]
 
     model = PriceSchedule
     extra = 0
-    fields = (
-        "schedule_name",
-        "schedule_type",
-        "discount_type",
-        "discount_value",
-        "override_price_usd_cents",
-        "override_price_idr",
-        "starts_at",
-        "ends_at",
-        "priority",
-        "badge_text",
-        "badge_color",
-        "is_active",
-        "when",
-    )
+    fields = (*SCHEDULE_FIELDS, "when")
     readonly_fields = ("when",)
     ordering = ("-ends_at",)
 
