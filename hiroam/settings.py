@@ -30,6 +30,15 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY (required when DEBUG is off).")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789"  # noqa: S105
 
+# Keys for columns encrypted at rest (hiroam.encryption): Fernet keys, comma-separated, the
+# first encrypts. Make one with: python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())".
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS (required when DEBUG is off).")
+    FIELD_ENCRYPTION_KEYS = ["ZGV2LW9ubHktaW5zZWN1cmUtZmllbGQta2V5LTEyMzQ="]  # development only
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies (IPs or CIDRs) whose X-Forwarded-For we believe; see hiroam.api.client_ip.

@@ -84,6 +84,7 @@ def test_deploy_checks_pass_with_debug_off():
         "PADDLE_API_KEY": "pdl_live_apikey_x",
         "PADDLE_WEBHOOK_SECRET": "pdl_ntf_live_secret",
         "SENDGRID_API_KEY": "SG.live-key",
+        "FIELD_ENCRYPTION_KEYS": "bGl2ZS1saWtlLWtleS1mb3ItdGhlLWRlcGxveS10ZXM=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,0 +1,32 @@
+"""The orders app's tables: orders and items, eSIM profiles, and the records around them."""
+
+from orders.models.orders import (
+    EsimStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Reservation,
+    access_token_for,
+    hash_access_token,
+)
+from orders.models.profiles import EsimProfile, ProfileStatus, RefundStatus, SmdpStatus
+from orders.models.records import EmailLog, IdempotencyKey, WebhookLog
+
+__all__ = [
+    "EmailLog",
+    "EsimProfile",
+    "EsimStatus",
+    "IdempotencyKey",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "PaymentStatus",
+    "ProfileStatus",
+    "RefundStatus",
+    "Reservation",
+    "SmdpStatus",
+    "WebhookLog",
+    "access_token_for",
+    "hash_access_token",
+]
