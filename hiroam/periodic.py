@@ -72,6 +72,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron="43 4 * * *",
     ),
     PeriodicJob(
+        name="Requeue unfulfilled orders",
+        task="orders.tasks.requeue_unfulfilled_orders",
+        description="Paid orders whose eSIMs were not ordered after 3 minutes are queued again.",
+        every_seconds=300,
+        expire_seconds=240,
+    ),
+    PeriodicJob(
         name="Expire unpaid orders",
         task="orders.tasks.expire_unpaid_orders",
         description="Pending orders past their payment window give back stock and code uses.",

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from catalog.price_display import usd_text
@@ -99,3 +99,27 @@ def send_order_confirmation(log_id: Any, now: datetime) -> bool:
         error_message="",
     )
     return True
+
+
+def alert_staff(*, subject: str, body: str) -> None:
+    """Tells the people who can act (superusers and Order managers) that something needs a
+    human. Best effort: a failure to alert is logged, never raised into the caller's work."""
+    from accounts.models import User
+    from accounts.roles import MANAGE_ORDERS
+
+    recipients = sorted(
+        set(
+            User.objects.filter(is_active=True, is_staff=True)
+            .filter(Q(is_superuser=True) | Q(groups__name=MANAGE_ORDERS.name))
+            .values_list("email", flat=True)
+        )
+    )
+    if not recipients:
+        logger.error("No staff to alert about: %s", subject)
+        return
+    try:
+        send_mail(
+            subject=f"[HIROAM] {subject}", message=body, from_email=None, recipient_list=recipients
+        )
+    except Exception:
+        logger.exception("Could not alert the staff: %s", subject)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from hiroam.integrations.errors import ProviderError
 from orders import emails
 from orders.idempotency import forget_expired_keys
 from orders.services.expiry import expire_unpaid_orders
+from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
 
 
@@ -69,3 +71,26 @@ def requeue_stuck_webhooks() -> int:
 @shared_task(name="orders.tasks.forget_expired_idempotency_keys", acks_late=True)
 def forget_expired_idempotency_keys() -> int:
     return forget_expired_keys(now=timezone.now())
+
+
+@shared_task(
+    name="orders.tasks.fulfil_order",
+    acks_late=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=48,  # about two days of hourly tries once the backoff is at its cap
+)
+def fulfil_order(order_id: str) -> str:
+    """Orders a paid order's eSIMs from the provider. Safe to run twice: each item is ordered
+    with a transactionId of its own, and an ordered item is never ordered again."""
+    return order_from_provider(order_id, timezone.now())
+
+
+@shared_task(name="orders.tasks.requeue_unfulfilled_orders", acks_late=True)
+def requeue_unfulfilled_orders() -> int:
+    """Every few minutes: paid orders whose eSIMs were never ordered are queued again."""
+    stuck = orders_awaiting_provider(now=timezone.now())
+    for order_id in stuck:
+        fulfil_order.delay(str(order_id))
+    return len(stuck)

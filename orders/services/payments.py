@@ -142,9 +142,19 @@ def record_payment(order: Order, data: dict[str, Any], occurred: datetime, now: 
     if held:
         _flag(order, held)
     else:
-        order.fulfilment_requested_at = now  # the hand-off (fulfilment is the next step)
+        order.fulfilment_requested_at = now  # the hand-off, once
+        transaction.on_commit(lambda: _start_fulfilment(order.pk))
     order.save()
     return "paid"
+
+
+def _start_fulfilment(order_id: Any) -> None:
+    from orders.tasks import fulfil_order
+
+    try:
+        fulfil_order.delay(str(order_id))
+    except Exception:  # the queue is down: the fulfilment safety net picks the order up
+        logger.exception("Could not queue the fulfilment of %s", order_id)
 
 
 def record_payment_failure(order: Order, data: dict[str, Any], occurred: datetime) -> str:

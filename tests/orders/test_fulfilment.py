@@ -1,0 +1,132 @@
+"""Ordering a paid order's eSIMs from eSIM Access (the sandbox, over real HTTP): once per item
+whatever happens, retried when the provider is struggling, handed to a human when it refuses."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.roles import MANAGE_ORDERS, ROLES
+from accounts.services import apply_roles
+from hiroam.integrations.errors import ProviderTimeout
+from hiroam.integrations.esim_access import esim_access_client
+from hiroam.integrations.esim_access.errors import SystemBusy
+from hiroam.sandbox.esim_access import account_for
+from hiroam.sandbox.faults import inject_fault
+from hiroam.sandbox.models import EsimOrder
+from orders.models import EsimStatus, Order, OrderItem, OrderStatus
+from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
+from tests.accounts.factories import staff_member
+from tests.catalog.factories import PackageFactory
+from tests.orders.factories import paid_order
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def provider(live_server, settings):
+    settings.ESIM_API_URL = f"{live_server.url}/sandbox/esim-access"
+    settings.SANDBOX_ESIM_ALLOCATION_SECONDS = 0
+    settings.SANDBOX_TIMEOUT_FAULT_SECONDS = 1.5
+    settings.PROVIDER_READ_TIMEOUT_SECONDS = 1.0
+    esim_access_client.cache_clear()
+    yield account_for(settings.ESIM_ACCESS_CODE)
+    esim_access_client.cache_clear()
+
+
+def _paid_order_of(*quantities):
+    order = paid_order(fulfilment_requested_at=timezone.now())
+    for quantity in quantities:
+        package = PackageFactory.create()  # the sandbox catalogue prices by code: use its own
+        OrderItem.objects.create(
+            order=order,
+            package=package,
+            package_code=package.package_code,
+            package_name=package.name,
+            quantity=quantity,
+            unit_price_cents=300,
+            final_unit_price_cents=300,
+            total_cents=300 * quantity,
+        )
+    return order
+
+
+@pytest.fixture
+def sandbox_package_codes():
+    """Real codes of the sandbox catalogue with their provider prices."""
+    from hiroam.sandbox.catalogue import catalogue
+
+    return [(raw["packageCode"], raw["price"]) for raw in catalogue() if raw["_type"] == "BASE"][:3]
+
+
+def _use_sandbox_codes(order, codes):
+    for item, (code, price_units) in zip(order.items.all(), codes, strict=False):
+        item.package.package_code, item.package.provider_price_units = code, price_units
+        item.package.save()
+        OrderItem.objects.filter(pk=item.pk).update(package_code=code)
+
+
+def test_each_item_is_ordered_once_and_the_order_moves_on(provider, sandbox_package_codes):
+    order = _paid_order_of(1, 3)
+    _use_sandbox_codes(order, sandbox_package_codes)
+
+    assert order_from_provider(order.pk, timezone.now()) == "ordered"
+    assert order_from_provider(order.pk, timezone.now()) == "ordered"  # run again: no new order
+
+    order.refresh_from_db()
+    assert (order.status, order.esim_status) == (OrderStatus.PROCESSING, EsimStatus.ORDERED)
+    items = list(order.items.order_by("quantity"))
+    assert all(item.esim_order_no and item.status == "ordered" for item in items)
+    assert [item.profiles_ordered for item in items] == [1, 3]
+    assert EsimOrder.objects.count() == 2  # one provider order per item, never more
+
+
+def test_a_timeout_then_a_retry_buys_once(provider, sandbox_package_codes):
+    order = _paid_order_of(2)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    inject_fault(target="esim_access_api", kind="timeout", count=3)  # every attempt of a call
+
+    with pytest.raises(ProviderTimeout):
+        order_from_provider(order.pk, timezone.now())  # did the provider get it? unknown
+    assert order_from_provider(order.pk, timezone.now()) == "ordered"  # the task's retry
+
+    assert EsimOrder.objects.count() == 1
+    assert OrderItem.objects.get().esim_order_no == EsimOrder.objects.get().order_no
+
+
+def test_a_busy_provider_is_retried_later_and_the_order_kept(provider, sandbox_package_codes):
+    order = _paid_order_of(1)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    inject_fault(target="esim_access_api", kind="system_busy", count=10)
+
+    with pytest.raises(SystemBusy):
+        order_from_provider(order.pk, timezone.now())
+
+    order.refresh_from_db()
+    assert (order.status, order.needs_review) == (OrderStatus.PAID, False)
+    later = timezone.now() + timedelta(minutes=5)
+    assert orders_awaiting_provider(now=later) == [order.pk]  # the safety net sees it
+
+
+def test_no_balance_hands_the_order_to_a_human_and_alerts_the_staff(
+    provider, sandbox_package_codes
+):
+    apply_roles(ROLES)
+    manager = staff_member(MANAGE_ORDERS.name, email="ops@hiroam.test")
+    provider.balance_units = 0
+    provider.save()
+    order = _paid_order_of(1)
+    _use_sandbox_codes(order, sandbox_package_codes)
+
+    assert order_from_provider(order.pk, timezone.now()) == "flagged"
+
+    order.refresh_from_db()
+    assert order.needs_review and "eSIM Access refused" in order.review_reason
+    assert order.status == OrderStatus.PAID
+    [alert] = mail.outbox
+    assert alert.to == [manager.email]
+    assert order.order_number in alert.subject
+    assert orders_awaiting_provider(now=timezone.now() + timedelta(hours=1)) == []
+    assert order_from_provider(order.pk, timezone.now()) == "not ready"  # until a human acts
+    assert Order.objects.get().needs_review
