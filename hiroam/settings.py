@@ -43,6 +43,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Proxies (IPs or CIDRs) whose X-Forwarded-For we believe; see hiroam.api.client_ip.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The header those proxies append the client's address to (a comma-separated list).
+TRUSTED_PROXY_HEADER = env_text("TRUSTED_PROXY_HEADER", "X-Forwarded-For")
 
 APP_URL = env_text("APP_URL", "http://127.0.0.1:8000").rstrip("/")
 try:
@@ -326,6 +328,13 @@ SANDBOX_PADDLE_REFUND_APPROVAL_SECONDS = env.float(
 )
 # How long an injected `timeout` fault hangs (longer than the client's read timeout).
 SANDBOX_TIMEOUT_FAULT_SECONDS = env.float("SANDBOX_TIMEOUT_FAULT_SECONDS", default=25.0)
+# Where eSIM Access's webhooks may come from (it signs nothing; PROVIDERS.md). The sandbox
+# sends from this machine.
+ESIM_WEBHOOK_ALLOWED_IPS = env.list(
+    "ESIM_WEBHOOK_ALLOWED_IPS",
+    default=["3.1.131.226", "54.254.74.88", "18.136.190.97", "18.136.60.197", "18.136.19.137"]
+    + (["127.0.0.1", "::1"] if ESIM_ACCESS_ENVIRONMENT == "local" else []),
+)
 SANDBOX_ESIM_WEBHOOK_URL = env_text("SANDBOX_ESIM_WEBHOOK_URL", f"{APP_URL}/webhooks/esim-access")
 SANDBOX_PADDLE_WEBHOOK_URL = env_text("SANDBOX_PADDLE_WEBHOOK_URL", f"{APP_URL}/webhooks/paddle")
 

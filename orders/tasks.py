@@ -8,9 +8,11 @@ from django.utils import timezone
 from hiroam.integrations.errors import ProviderError
 from orders import emails
 from orders.idempotency import forget_expired_keys
+from orders.models import WebhookLog
 from orders.services.expiry import expire_unpaid_orders
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
+from orders.services.provider_events import HANDLED, process_esim_event
 
 
 @shared_task(
@@ -62,10 +64,17 @@ def send_stuck_emails() -> int:
 def requeue_stuck_webhooks() -> int:
     """Every few minutes: Paddle events stored but not applied (a lost queue message, or
     retries used up) are queued again. Applying one twice changes nothing."""
-    stuck = stuck_webhooks(now=timezone.now())
-    for log_id in stuck:
+    now = timezone.now()
+    paddle = stuck_webhooks(now=now)
+    for log_id in paddle:
         process_paddle_webhook.delay(str(log_id))
-    return len(stuck)
+    esim = WebhookLog.objects.filter(
+        pk__in=stuck_webhooks(now=now, source=WebhookLog.Source.ESIM_ACCESS),
+        event_type__in=HANDLED,  # the others wait for their handlers
+    ).values_list("pk", flat=True)
+    for log_id in esim:
+        process_esim_webhook.delay(str(log_id))
+    return len(paddle) + len(esim)
 
 
 @shared_task(name="orders.tasks.forget_expired_idempotency_keys", acks_late=True)
@@ -94,3 +103,20 @@ def requeue_unfulfilled_orders() -> int:
     for order_id in stuck:
         fulfil_order.delay(str(order_id))
     return len(stuck)
+
+
+@shared_task(
+    name="orders.tasks.process_esim_webhook",
+    acks_late=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=20,
+)
+def process_esim_webhook(log_id: str) -> str:
+    """Applies one stored eSIM Access event; "profiles not ready" is retried later."""
+    try:
+        return process_esim_event(log_id, timezone.now())
+    except Exception as error:
+        note_webhook_failure(log_id, error)
+        raise

@@ -51,7 +51,8 @@ def client_ip(request: HttpRequest) -> str:
         return ""
     networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
     last_good = remote
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+    header = "HTTP_" + settings.TRUSTED_PROXY_HEADER.upper().replace("-", "_")
+    forwarded = str(request.META.get(header, "")).split(",")
     hops = [hop for hop in (hop.strip() for hop in forwarded) if hop]
     while _is_trusted(last_good, networks) and hops:
         hop = parse_address(hops.pop())

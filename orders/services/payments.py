@@ -34,10 +34,15 @@ FAILED_EVENTS = frozenset({"transaction.payment_failed"})
 
 
 def store_webhook(
-    *, source: str, payload: dict[str, Any], event_id: str, event_type: str
+    *,
+    source: str,
+    payload: dict[str, Any],
+    event_id: str,
+    event_type: str,
+    occurred_at: Any = None,
 ) -> tuple[WebhookLog, bool]:
     """The raw event, stored once per event id. (log, True) if it is new."""
-    occurred = parse_datetime(str(payload.get("occurred_at") or "")) if payload else None
+    occurred = parse_datetime(str(occurred_at)) if occurred_at else None
     try:
         with transaction.atomic():
             return (
@@ -176,12 +181,10 @@ STUCK_AFTER = timedelta(minutes=2)
 STUCK_BATCH = 500
 
 
-def stuck_webhooks(*, now: datetime) -> list[Any]:
-    """Paddle events stored a while ago and still not applied."""
+def stuck_webhooks(*, now: datetime, source: str = WebhookLog.Source.PADDLE) -> list[Any]:
+    """Events of `source` stored a while ago and still not applied."""
     return list(
-        WebhookLog.objects.filter(
-            source=WebhookLog.Source.PADDLE, processed=False, created_at__lt=now - STUCK_AFTER
-        )
+        WebhookLog.objects.filter(source=source, processed=False, created_at__lt=now - STUCK_AFTER)
         .order_by("created_at")
         .values_list("pk", flat=True)[:STUCK_BATCH]
     )

@@ -130,3 +130,83 @@ def test_no_balance_hands_the_order_to_a_human_and_alerts_the_staff(
     assert orders_awaiting_provider(now=timezone.now() + timedelta(hours=1)) == []
     assert order_from_provider(order.pk, timezone.now()) == "not ready"  # until a human acts
     assert Order.objects.get().needs_review
+
+
+def _deliver_provider_webhooks():
+    from hiroam.sandbox.models import Webhook
+    from hiroam.sandbox.tasks import send_webhook
+
+    rows = Webhook.objects.filter(provider="esim_access", delivered_at__isnull=True)
+    for webhook in rows.order_by("id"):
+        send_webhook(webhook)
+
+
+def _process_provider_events():
+    from orders.models import WebhookLog
+    from orders.services.provider_events import process_esim_event
+
+    return [
+        process_esim_event(log.pk, timezone.now())
+        for log in WebhookLog.objects.filter(source="esim_access", processed=False)
+    ]
+
+
+def test_order_status_brings_every_profile_once_and_completes_the_order(
+    provider, sandbox_package_codes, live_server, settings
+):
+    from orders.models import EsimProfile, WebhookLog
+
+    settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
+    order = _paid_order_of(3)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    from hiroam.sandbox.tasks import allocate_order
+
+    allocate_order(OrderItem.objects.get().esim_order_no)  # the provider allocates
+    _deliver_provider_webhooks()
+    _deliver_provider_webhooks()  # a duplicate delivery
+
+    assert "completed" in _process_provider_events()
+    order.refresh_from_db()
+    assert (order.status, order.esim_status) == (OrderStatus.COMPLETED, EsimStatus.DELIVERED)
+    profiles = list(EsimProfile.objects.order_by("profile_index"))
+    assert [p.profile_index for p in profiles] == [1, 2, 3]
+    assert all(p.iccid and p.activation_code and p.sm_dp_address for p in profiles)
+    assert profiles[0].manual_code.startswith("LPA:1$")
+    assert profiles[0].refund_eligible_at - profiles[0].resource_ready_at == timedelta(days=90)
+    assert OrderItem.objects.get().profiles_delivered == 3
+    # The same event again (a replay by the provider) adds nothing.
+    log = WebhookLog.objects.filter(event_type="ORDER_STATUS").first()
+    from orders.services.provider_events import collect_profiles
+
+    collect_profiles(OrderItem.objects.get().pk, timezone.now())
+    assert EsimProfile.objects.count() == 3
+    assert log is not None
+
+
+def test_an_event_from_an_unknown_address_is_refused_and_not_stored(client, settings):
+    from orders.models import WebhookLog
+
+    settings.ESIM_WEBHOOK_ALLOWED_IPS = ["3.1.131.226"]
+
+    response = client.post(
+        "/webhooks/esim-access",
+        {"notifyType": "ORDER_STATUS", "content": {"orderNo": "B1"}},
+        content_type="application/json",
+        REMOTE_ADDR="203.0.113.7",
+    )
+
+    assert response.status_code == 403
+    assert not WebhookLog.objects.exists()
+
+
+def test_the_providers_health_check_is_answered(client, settings):
+    settings.ESIM_WEBHOOK_ALLOWED_IPS = ["127.0.0.1"]
+
+    response = client.post(
+        "/webhooks/esim-access",
+        {"notifyType": "CHECK_HEALTH", "content": {"orderNo": "1234567890", "orderStatus": "Test"}},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200

@@ -1,0 +1,133 @@
+"""eSIM Access's events about our orders, applied by a worker from the stored webhook.
+
+`ORDER_STATUS` (`GOT_RESOURCE`): the provider has allocated an order's profiles. They are
+queried (all pages; "not ready yet" is retried later) and stored idempotently — the unique
+`esimTranNo` means a repeated or duplicated event adds nothing. When every item has all its
+profiles, the order is completed and delivered; until then partial delivery shows on the item.
+The other event types are stored and wait for their handlers (left unprocessed, so a reprocess
+applies them once those exist).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from hiroam.integrations.errors import ProviderUnavailable
+from hiroam.integrations.esim_access import esim_access_client
+from hiroam.integrations.esim_access.results import EsimProfile as ProviderProfile
+from orders.models import (
+    EsimProfile,
+    EsimStatus,
+    Order,
+    OrderItem,
+    OrderStatus,
+    ProfileStatus,
+    SmdpStatus,
+    WebhookLog,
+)
+from orders.states import ESIM, ORDER, advance
+
+logger = logging.getLogger(__name__)
+
+REFUND_AFTER = timedelta(days=90)  # an unused profile's cost can be recovered after this
+HANDLED = frozenset({"ORDER_STATUS"})
+
+
+class ItemNotRecordedYet(ProviderUnavailable):
+    """The provider's event beat our own record of its order: try again shortly."""
+
+
+def process_esim_event(log_id: Any, now: datetime) -> str:
+    log = WebhookLog.objects.get(pk=log_id)
+    if log.processed:
+        return "already processed"
+    if log.event_type not in HANDLED:
+        return "waiting for its handler"
+    content = log.payload.get("content") or {}
+    if str(content.get("orderStatus") or "") != "GOT_RESOURCE":
+        outcome = "ignored"
+    else:
+        item = _item_of(content)
+        outcome = collect_profiles(item.pk, now)
+        WebhookLog.objects.filter(pk=log.pk).update(order=item.order_id)
+    WebhookLog.objects.filter(pk=log.pk).update(processed=True, processed_at=now)
+    return outcome
+
+
+def _item_of(content: dict[str, Any]) -> OrderItem:
+    order_no, transaction_id = content.get("orderNo"), content.get("transactionId")
+    match = Q(esim_order_no=str(order_no)) if order_no else Q(pk__in=[])
+    if transaction_id:
+        match |= Q(transaction_id=str(transaction_id))
+    item = OrderItem.objects.filter(match).first()
+    if item is None:
+        raise ItemNotRecordedYet(f"No item for provider order {order_no}", provider="esim_access")
+    return item
+
+
+def collect_profiles(item_id: Any, now: datetime) -> str:
+    """Stores the item's profiles from the provider (safe to repeat); completes the order when
+    every item has all of its profiles."""
+    item = OrderItem.objects.get(pk=item_id)
+    provider_profiles = esim_access_client().query_profiles(order_no=item.esim_order_no)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=item.order_id)
+        known = set(item.profiles.values_list("esim_tran_no", flat=True))
+        fresh = sorted(
+            (p for p in provider_profiles if p.esim_tran_no not in known),
+            key=lambda p: p.esim_tran_no,
+        )
+        EsimProfile.objects.bulk_create(
+            _profile(order, item, profile, index, now)
+            for index, profile in enumerate(fresh, start=len(known) + 1)
+        )
+        delivered = len(known) + len(fresh)
+        OrderItem.objects.filter(pk=item.pk).update(
+            profiles_delivered=delivered,
+            status="completed" if delivered >= item.quantity else "partial",
+        )
+        if _every_item_complete(order):
+            changed = advance(order, ORDER, OrderStatus.COMPLETED)
+            changed |= advance(order, ESIM, EsimStatus.DELIVERED)
+            if changed:
+                order.completed_at = now
+                order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
+                return "completed"
+    return "partly delivered" if delivered < item.quantity else "item delivered"
+
+
+def _every_item_complete(order: Order) -> bool:
+    return not order.items.filter(~Q(status="completed")).exists()
+
+
+def _profile(
+    order: Order, item: OrderItem, profile: ProviderProfile, index: int, now: datetime
+) -> EsimProfile:
+    # "LPA:1$<SM-DP+ address>$<matching id>": the parts a customer types by hand.
+    parts = profile.activation_code.split("$")
+    return EsimProfile(
+        order=order,
+        order_item=item,
+        profile_index=index,
+        esim_tran_no=profile.esim_tran_no,
+        esim_order_no=profile.order_no,
+        iccid=profile.iccid,
+        qr_code_url=profile.qr_code_url,
+        short_url=profile.short_url,
+        sm_dp_address=parts[1] if len(parts) > 2 else "",
+        activation_code=parts[2] if len(parts) > 2 else profile.activation_code,
+        manual_code=profile.activation_code,
+        esim_status=ProfileStatus.GOT_RESOURCE,
+        smdp_status=SmdpStatus.RELEASED,
+        resource_ready_at=now,
+        refund_eligible_at=now + REFUND_AFTER,
+        data_total_bytes=profile.total_volume_bytes or None,
+        data_used_bytes=profile.used_volume_bytes,
+        expires_at=profile.expires_at,
+        created_at=now,
+    )
