@@ -173,7 +173,9 @@ def test_order_status_brings_every_profile_once_and_completes_the_order(
     assert [p.profile_index for p in profiles] == [1, 2, 3]
     assert all(p.iccid and p.activation_code and p.sm_dp_address for p in profiles)
     assert profiles[0].manual_code.startswith("LPA:1$")
-    assert profiles[0].refund_eligible_at - profiles[0].resource_ready_at == timedelta(days=90)
+    first = profiles[0]
+    assert first.refund_eligible_at and first.resource_ready_at
+    assert first.refund_eligible_at - first.resource_ready_at == timedelta(days=90)
     assert OrderItem.objects.get().profiles_delivered == 3
     # The same event again (a replay by the provider) adds nothing.
     log = WebhookLog.objects.filter(event_type="ORDER_STATUS").first()
