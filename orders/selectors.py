@@ -99,7 +99,7 @@ def has_completed_purchase(*, user: User | None, email: str) -> bool:
 
 def orders_for_customer(user: User, *, status: str | None = None) -> QuerySet[Order]:
     """A signed-in customer's own orders, newest first, with their items (two queries a page)."""
-    orders = Order.objects.filter(user=user).prefetch_related("items")
+    orders = Order.objects.filter(user=user).prefetch_related("items", "profiles")
     return orders.filter(status=status) if status else orders
 
 
@@ -107,7 +107,7 @@ def order_for_viewer(order_id: Any, *, user: User | None, token: str | None) -> 
     """The order if this viewer may see it: its owner signed in, or anyone holding its access
     token. Anyone else gets None, exactly as for an order that does not exist."""
     try:
-        order = Order.objects.prefetch_related("items").filter(pk=order_id).first()
+        order = Order.objects.prefetch_related("items", "profiles").filter(pk=order_id).first()
     except (ValueError, ValidationError):
         return None
     if order is None:

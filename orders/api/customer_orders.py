@@ -18,7 +18,7 @@ from accounts.models import User
 from hiroam.api.errors import ErrorCode, NotFoundError
 from hiroam.api.pagination import PagePagination
 from orders import selectors
-from orders.models import Order, OrderItem, OrderStatus
+from orders.models import EsimProfile, Order, OrderItem, OrderStatus
 
 
 class OrderItemSchema(serializers.ModelSerializer[OrderItem]):
@@ -41,10 +41,39 @@ class OrderItemSchema(serializers.ModelSerializer[OrderItem]):
         )
 
 
+class EsimProfileSchema(serializers.ModelSerializer[EsimProfile]):
+    """One eSIM to install: only ever shown to the order's owner or its token holder."""
+
+    order_item_id = serializers.UUIDField()
+
+    class Meta:
+        model = EsimProfile
+        fields = (
+            "id",
+            "order_item_id",
+            "profile_index",
+            "iccid",
+            "qr_code_url",
+            "short_url",
+            "sm_dp_address",
+            "activation_code",
+            "manual_code",
+            "esim_status",
+            "smdp_status",
+            "data_used_bytes",
+            "data_total_bytes",
+            "usage_percentage",
+            "expires_at",
+            "resource_ready_at",
+            "installed_at",
+        )
+
+
 class OrderSchema(serializers.ModelSerializer[Order]):
-    """An order as its customer sees it (amounts in USD cents)."""
+    """An order as its customer sees it (amounts in USD cents), with its eSIMs once delivered."""
 
     items = OrderItemSchema(many=True)
+    profiles = EsimProfileSchema(many=True)
     pricing = serializers.SerializerMethodField()
     checkout_url = serializers.SerializerMethodField(
         help_text="Where to pay, while the order is waiting for payment."
@@ -62,6 +91,7 @@ class OrderSchema(serializers.ModelSerializer[Order]):
             "pricing",
             "discount_code_used",
             "items",
+            "profiles",
             "checkout_url",
             "customer_email",
             "customer_name",

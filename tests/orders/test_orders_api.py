@@ -69,3 +69,39 @@ def test_another_customers_order_is_not_found_not_forbidden(signed_in_client):
 
     assert mine_or_not.status_code == nonsense.status_code == missing.status_code == 404
     assert mine_or_not.json()["error"]["message"] == missing.json()["error"]["message"]
+
+
+def test_an_orders_esims_are_shown_to_its_token_holder_only(api_client):
+    from orders.models import EsimProfile, OrderItem
+    from tests.catalog.factories import PackageFactory
+
+    order = OrderFactory.create(access_token_hash=hash_access_token("link"))
+    package = PackageFactory.create()
+    item = OrderItem.objects.create(
+        order=order,
+        package=package,
+        package_code=package.package_code,
+        package_name="Japan",
+        quantity=1,
+        unit_price_cents=999,
+        final_unit_price_cents=999,
+        total_cents=999,
+    )
+    EsimProfile.objects.create(
+        order=order,
+        order_item=item,
+        profile_index=1,
+        esim_tran_no="T1",
+        iccid="8988000000000000001",
+        sm_dp_address="smdp.example.com",
+        activation_code="K2-MATCHING",
+        manual_code="LPA:1$smdp.example.com$K2-MATCHING",
+    )
+
+    shown = api_client.get(f"{LIST}/{order.pk}", {"token": "link"}).json()["data"]["profiles"]
+    hidden = api_client.get(f"{LIST}/{order.pk}", {"token": "nope"})
+
+    assert [(p["iccid"], p["activation_code"]) for p in shown] == [
+        ("8988000000000000001", "K2-MATCHING")
+    ]
+    assert hidden.status_code == 404 and "K2-MATCHING" not in hidden.content.decode()
