@@ -3,10 +3,13 @@ worker after the order is committed, each one logged (EmailLog) with its outcome
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+import segno
+from anymail.message import attach_inline_image
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
@@ -19,24 +22,38 @@ from orders.models import EmailLog, Order, access_token_for
 logger = logging.getLogger(__name__)
 
 ORDER_CONFIRMATION = "order_confirmation"
+ESIM_DELIVERY = "esim_delivery"
 
 
-def queue_order_confirmation(order: Order) -> EmailLog:
-    """The confirmation of a new order (number, items, total, where to pay), sent by a worker.
-    If the queue cannot be reached, the email stays logged as queued and the sweeper sends it:
-    the customer's checkout never fails because of its email."""
-    log = EmailLog.objects.create(
-        to_email=order.customer_email, template_name=ORDER_CONFIRMATION, order=order
+def queue_email(order: Order, template_name: str) -> EmailLog:
+    """An email about `order`, sent by a worker once the caller's transaction commits (one of
+    each type per order: asking twice queues it once). If the queue cannot be reached, it
+    stays logged as queued and the sweeper sends it: no customer flow fails on its email."""
+    log, created = EmailLog.objects.get_or_create(
+        order=order,
+        template_name=template_name,
+        defaults={"to_email": order.customer_email},
     )
-    transaction.on_commit(lambda: _queue(log))
+    if created:
+        transaction.on_commit(lambda: _queue(log))
     return log
 
 
+def queue_order_confirmation(order: Order) -> EmailLog:
+    """Number, items, total, where to pay: when the checkout is created."""
+    return queue_email(order, ORDER_CONFIRMATION)
+
+
+def queue_esim_delivery(order: Order) -> EmailLog:
+    """Every eSIM of the order, numbered, with its QR code: when the last one arrives."""
+    return queue_email(order, ESIM_DELIVERY)
+
+
 def _queue(log: EmailLog) -> None:
-    from orders.tasks import send_order_confirmation
+    from orders.tasks import send_email
 
     try:
-        send_order_confirmation.delay(str(log.pk))
+        send_email.delay(str(log.pk))
     except Exception:
         logger.exception("Could not queue %s email %s; the sweeper will", log.template_name, log.pk)
 
@@ -60,13 +77,7 @@ def order_links(order: Order) -> dict[str, str]:
     }
 
 
-def send_order_confirmation(log_id: Any, now: datetime) -> bool:
-    """Sends the confirmation logged as `log_id`; False if it was sent already. A failure is
-    recorded on the log and raised, for the task to retry."""
-    log = EmailLog.objects.select_related("order").get(pk=log_id)
-    if log.status == EmailLog.Status.SENT or log.order is None:
-        return False
-    order = log.order
+def _confirmation(order: Order) -> EmailMultiAlternatives:
     context = {
         "order": order,
         "items": list(order.items.all()),
@@ -74,14 +85,64 @@ def send_order_confirmation(log_id: Any, now: datetime) -> bool:
         "discount": usd_text(order.total_discount_cents) if order.total_discount_cents else "",
         **order_links(order),
     }
+    return _message(f"Your HIROAM order {order.order_number}", "order_confirmation", context, order)
+
+
+def _delivery(order: Order) -> EmailMultiAlternatives:
+    profiles = order.profiles.select_related("order_item").order_by("order_item", "profile_index")
+    numbered: list[dict[str, Any]] = [
+        {"number": number, "profile": profile} for number, profile in enumerate(profiles, start=1)
+    ]
+    context: dict[str, Any] = {"order": order, "numbered": numbered, **order_links(order)}
+    message = _message(
+        f"Your eSIM{'s' if len(numbered) > 1 else ''} for order {order.order_number}",
+        "esim_delivery",
+        context,
+        order,
+        html=False,
+    )
+    # Each QR code travels inside the email (it works offline, at the gate).
+    for entry in numbered:
+        image = io.BytesIO()
+        segno.make(entry["profile"].manual_code, error="m").save(
+            image, kind="png", scale=6, border=2
+        )
+        entry["qr_cid"] = attach_inline_image(
+            message,
+            image.getvalue(),
+            filename=f"esim-{entry['number']}.png",
+            idstring=f"esim-{entry['number']}",
+        )
+    message.attach_alternative(render_to_string("emails/esim_delivery.html", context), "text/html")
+    return message
+
+
+def _message(
+    subject: str, template: str, context: dict[str, Any], order: Order, *, html: bool = True
+) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
-        subject=f"Your HIROAM order {order.order_number}",
-        body=render_to_string("emails/order_confirmation.txt", context),
-        to=[log.to_email],
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=[order.customer_email],
     )
-    message.attach_alternative(
-        render_to_string("emails/order_confirmation.html", context), "text/html"
-    )
+    if html:
+        message.attach_alternative(
+            render_to_string(f"emails/{template}.html", context), "text/html"
+        )
+    return message
+
+
+BUILDERS = {ORDER_CONFIRMATION: _confirmation, ESIM_DELIVERY: _delivery}
+
+
+def send_logged_email(log_id: Any, now: datetime) -> bool:
+    """Sends the email logged as `log_id`; False if it was sent already. A failure is recorded
+    on the log and raised, for the task to retry."""
+    log = EmailLog.objects.select_related("order").get(pk=log_id)
+    if log.status == EmailLog.Status.SENT or log.order is None:
+        return False
+    message = BUILDERS[log.template_name](log.order)
+    message.to = [log.to_email]
     try:
         message.send()
     except Exception as error:

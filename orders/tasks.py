@@ -39,15 +39,15 @@ def expire_orders() -> int:
 
 
 @shared_task(
-    name="orders.tasks.send_order_confirmation",
+    name="orders.tasks.send_email",
     acks_late=True,
     autoretry_for=(Exception,),
     retry_backoff=10,
     retry_backoff_max=1800,
     max_retries=8,
 )
-def send_order_confirmation(log_id: str) -> bool:
-    return emails.send_order_confirmation(log_id, timezone.now())
+def send_email(log_id: str) -> bool:
+    return emails.send_logged_email(log_id, timezone.now())
 
 
 @shared_task(name="orders.tasks.send_stuck_emails", acks_late=True)
@@ -56,7 +56,7 @@ def send_stuck_emails() -> int:
     again (a sent email is never sent twice)."""
     stuck = emails.stuck_emails(now=timezone.now())
     for log_id in stuck:
-        send_order_confirmation.delay(str(log_id))
+        send_email.delay(str(log_id))
     return len(stuck)
 
 

@@ -78,8 +78,8 @@ class EmailLog(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "template_name"],
-                condition=Q(template_name="order_confirmation"),
-                name="email_one_confirmation_per_order",
+                condition=Q(template_name__in=["order_confirmation", "esim_delivery"]),
+                name="email_once_per_order",
             )
         ]
 

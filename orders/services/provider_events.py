@@ -20,6 +20,7 @@ from django.db.models import Q
 from hiroam.integrations.errors import ProviderUnavailable
 from hiroam.integrations.esim_access import esim_access_client
 from hiroam.integrations.esim_access.results import EsimProfile as ProviderProfile
+from orders.emails import queue_esim_delivery
 from orders.models import (
     EsimProfile,
     EsimStatus,
@@ -97,6 +98,7 @@ def collect_profiles(item_id: Any, now: datetime) -> str:
             if changed:
                 order.completed_at = now
                 order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
+                queue_esim_delivery(order)  # sent once this commits
                 return "completed"
     return "partly delivered" if delivered < item.quantity else "item delivered"
 

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders.emails import send_order_confirmation
+from orders.emails import send_logged_email
 from orders.models import EmailLog
 from tests.catalog.factories import PackageFactory
 from tests.orders.conftest import CHECKOUT, cart, checkout_body
@@ -26,7 +26,7 @@ def test_a_checkout_queues_a_confirmation_with_the_number_items_total_and_links(
         "queued",
     )
 
-    assert send_order_confirmation(log.pk, timezone.now()) is True
+    assert send_logged_email(log.pk, timezone.now()) is True
 
     [message] = mail.outbox
     assert message.subject == f"Your HIROAM order {data['order_number']}"
@@ -39,7 +39,7 @@ def test_a_checkout_queues_a_confirmation_with_the_number_items_total_and_links(
     log.refresh_from_db()
     assert (log.status, log.sent_at is not None) == ("sent", True)
     # A retried task does not send it twice.
-    assert send_order_confirmation(log.pk, timezone.now()) is False
+    assert send_logged_email(log.pk, timezone.now()) is False
     assert len(mail.outbox) == 1
 
 
@@ -49,7 +49,7 @@ def test_a_failed_send_is_logged_and_raised_for_a_retry(api_client, paddle_sandb
     settings.EMAIL_BACKEND = "tests.orders.test_emails.BrokenBackend"
 
     with pytest.raises(ConnectionError):
-        send_order_confirmation(EmailLog.objects.get().pk, timezone.now())
+        send_logged_email(EmailLog.objects.get().pk, timezone.now())
 
     log = EmailLog.objects.get()
     assert (log.status, log.retry_count) == ("failed", 1)

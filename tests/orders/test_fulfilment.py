@@ -177,6 +177,19 @@ def test_order_status_brings_every_profile_once_and_completes_the_order(
     assert first.refund_eligible_at and first.resource_ready_at
     assert first.refund_eligible_at - first.resource_ready_at == timedelta(days=90)
     assert OrderItem.objects.get().profiles_delivered == 3
+    # The delivery email: every eSIM numbered, each QR code inside the email.
+    from orders.emails import send_logged_email
+    from orders.models import EmailLog
+
+    [delivery] = EmailLog.objects.filter(template_name="esim_delivery")
+    assert send_logged_email(delivery.pk, timezone.now()) is True
+    [message] = [m for m in mail.outbox if "Your eSIMs" in m.subject]
+    assert "eSIM 3 of 3" in message.body
+    assert profiles[2].activation_code in message.body
+    html = message.alternatives[0][0]  # type: ignore[attr-defined]
+    assert html.count('src="cid:') == 3
+    images = [part for part in message.attachments if getattr(part, "get_content_type", None)]
+    assert len(images) == 3
     # The same event again (a replay by the provider) adds nothing.
     log = WebhookLog.objects.filter(event_type="ORDER_STATUS").first()
     from orders.services.provider_events import collect_profiles
