@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from catalog.price_display import usd_text
-from orders.models import EmailLog, Order, access_token_for
+from orders.models import EmailLog, EsimProfile, Order, access_token_for
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,19 @@ def queue_email(order: Order, template_name: str) -> EmailLog:
         order=order,
         template_name=template_name,
         defaults={"to_email": order.customer_email},
+    )
+    if created:
+        transaction.on_commit(lambda: _queue(log))
+    return log
+
+
+def queue_profile_email(profile: EsimProfile, template_name: str) -> EmailLog | None:
+    """An email about one eSIM (a usage alert, the expiry reminder), at most once each."""
+    order = profile.order
+    log, created = EmailLog.objects.get_or_create(
+        esim_profile=profile,
+        template_name=template_name,
+        defaults={"order": order, "to_email": order.customer_email},
     )
     if created:
         transaction.on_commit(lambda: _queue(log))
@@ -132,16 +145,53 @@ def _message(
     return message
 
 
-BUILDERS = {ORDER_CONFIRMATION: _confirmation, ESIM_DELIVERY: _delivery}
+def _profile_context(log: EmailLog) -> dict[str, Any]:
+    profile = log.esim_profile
+    assert profile is not None  # noqa: S101 (profile emails are logged with their eSIM)
+    return {
+        "order": log.order,
+        "profile": profile,
+        "package_name": profile.order_item.package_name,
+        "used": _size(profile.data_used_bytes),
+        "total": _size(profile.data_total_bytes or 0),
+        **order_links(profile.order),
+    }
+
+
+def _size(size_bytes: int) -> str:
+    return (
+        f"{size_bytes / 1024**3:.1f} GB" if size_bytes >= 1024**3 else f"{size_bytes // 1024**2} MB"
+    )
+
+
+def _usage_alert(log: EmailLog) -> EmailMultiAlternatives:
+    context = _profile_context(log)
+    subject = f"You have used {context['profile'].usage_percentage}% of your eSIM data"
+    return _message(subject, "usage_alert", context, context["order"])
+
+
+def _expiry_reminder(log: EmailLog) -> EmailMultiAlternatives:
+    context = _profile_context(log)
+    return _message("Your eSIM expires soon", "expiry_reminder", context, context["order"])
+
+
+def _builder(template_name: str) -> Any:
+    if template_name.startswith("usage_alert_"):
+        return _usage_alert
+    return {
+        ORDER_CONFIRMATION: lambda log: _confirmation(log.order),
+        ESIM_DELIVERY: lambda log: _delivery(log.order),
+        "expiry_reminder": _expiry_reminder,
+    }[template_name]
 
 
 def send_logged_email(log_id: Any, now: datetime) -> bool:
     """Sends the email logged as `log_id`; False if it was sent already. A failure is recorded
     on the log and raised, for the task to retry."""
-    log = EmailLog.objects.select_related("order").get(pk=log_id)
+    log = EmailLog.objects.select_related("order", "esim_profile__order_item").get(pk=log_id)
     if log.status == EmailLog.Status.SENT or log.order is None:
         return False
-    message = BUILDERS[log.template_name](log.order)
+    message = _builder(log.template_name)(log)
     message.to = [log.to_email]
     try:
         message.send()

@@ -65,6 +65,13 @@ class EmailLog(models.Model):
     order = models.ForeignKey(
         Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
     )
+    esim_profile = models.ForeignKey(
+        "orders.EsimProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emails",
+    )
     provider_message_id = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error_message = models.TextField(blank=True)
@@ -80,7 +87,13 @@ class EmailLog(models.Model):
                 fields=["order", "template_name"],
                 condition=Q(template_name__in=["order_confirmation", "esim_delivery"]),
                 name="email_once_per_order",
-            )
+            ),
+            # Usage alerts (one per threshold) and the expiry reminder: once per eSIM.
+            models.UniqueConstraint(
+                fields=["esim_profile", "template_name"],
+                condition=Q(esim_profile__isnull=False),
+                name="email_once_per_esim",
+            ),
         ]
 
     def __str__(self) -> str:

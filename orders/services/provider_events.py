@@ -4,8 +4,8 @@
 queried (all pages; "not ready yet" is retried later) and stored idempotently — the unique
 `esimTranNo` means a repeated or duplicated event adds nothing. When every item has all its
 profiles, the order is completed and delivered; until then partial delivery shows on the item.
-The other event types are stored and wait for their handlers (left unprocessed, so a reprocess
-applies them once those exist).
+The lifecycle events (`ESIM_STATUS`, `SMDP_EVENT`, `DATA_USAGE`, `VALIDITY_USAGE`) are applied
+by orders.services.lifecycle.
 """
 
 from __future__ import annotations
@@ -31,12 +31,13 @@ from orders.models import (
     SmdpStatus,
     WebhookLog,
 )
+from orders.services import lifecycle
 from orders.states import ESIM, ORDER, advance
 
 logger = logging.getLogger(__name__)
 
 REFUND_AFTER = timedelta(days=90)  # an unused profile's cost can be recovered after this
-HANDLED = frozenset({"ORDER_STATUS"})
+HANDLED = frozenset({"ORDER_STATUS", "ESIM_STATUS", "SMDP_EVENT", "DATA_USAGE", "VALIDITY_USAGE"})
 
 
 class ItemNotRecordedYet(ProviderUnavailable):
@@ -50,7 +51,14 @@ def process_esim_event(log_id: Any, now: datetime) -> str:
     if log.event_type not in HANDLED:
         return "waiting for its handler"
     content = log.payload.get("content") or {}
-    if str(content.get("orderStatus") or "") != "GOT_RESOURCE":
+    occurred = log.occurred_at or now
+    if log.event_type in ("ESIM_STATUS", "SMDP_EVENT"):
+        outcome = lifecycle.apply_status(content, occurred)
+    elif log.event_type == "DATA_USAGE":
+        outcome = lifecycle.apply_usage(content, now)
+    elif log.event_type == "VALIDITY_USAGE":
+        outcome = lifecycle.apply_validity(content)
+    elif str(content.get("orderStatus") or "") != "GOT_RESOURCE":
         outcome = "ignored"
     else:
         item = _item_of(content)
