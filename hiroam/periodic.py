@@ -79,6 +79,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=240,
     ),
     PeriodicJob(
+        name="Collect late eSIM profiles",
+        task="orders.tasks.collect_late_profiles",
+        description="Asks eSIM Access for profiles whose ORDER_STATUS webhook is late or lost.",
+        every_seconds=120,
+        expire_seconds=110,
+    ),
+    PeriodicJob(
         name="Expire unpaid orders",
         task="orders.tasks.expire_unpaid_orders",
         description="Pending orders past their payment window give back stock and code uses.",

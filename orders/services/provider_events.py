@@ -32,6 +32,7 @@ from orders.models import (
     WebhookLog,
 )
 from orders.services import lifecycle
+from orders.services.points_handoff import credit_points_for
 from orders.states import ESIM, ORDER, advance
 
 logger = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def collect_profiles(item_id: Any, now: datetime) -> str:
                 order.completed_at = now
                 order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
                 queue_esim_delivery(order)  # sent once this commits
+                credit_points_for(order)
                 return "completed"
     return "partly delivered" if delivered < item.quantity else "item delivered"
 
@@ -141,3 +143,34 @@ def _profile(
         expires_at=profile.expires_at,
         created_at=now,
     )
+
+
+PROFILES_LATE_AFTER = timedelta(minutes=2)
+
+
+def items_awaiting_profiles(*, now: datetime) -> list[Any]:
+    """Items ordered from the provider minutes ago whose profiles have not all arrived: their
+    ORDER_STATUS webhook is late or lost, so the safety net asks the provider itself."""
+    return list(
+        OrderItem.objects.filter(
+            order__status=OrderStatus.PROCESSING,
+            order__fulfilment_requested_at__lt=now - PROFILES_LATE_AFTER,
+        )
+        .exclude(esim_order_no="")
+        .exclude(status="completed")
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
+    )
+
+
+def collect_late_profiles(*, now: datetime) -> dict[str, int]:
+    """The safety net: asks the provider for every late item's profiles. An item the provider
+    is still allocating is simply asked again next time."""
+    outcomes = {"collected": 0, "not ready": 0}
+    for item_id in items_awaiting_profiles(now=now):
+        try:
+            collect_profiles(item_id, now)
+            outcomes["collected"] += 1
+        except ProviderUnavailable:  # includes "profiles not ready yet" and a busy provider
+            outcomes["not ready"] += 1
+    return outcomes

@@ -225,3 +225,29 @@ def test_the_providers_health_check_is_answered(client, settings):
     )
 
     assert response.status_code == 200
+
+
+def test_a_lost_order_status_is_made_up_for_by_the_safety_net(
+    provider, sandbox_package_codes, live_server, settings
+):
+    from hiroam.sandbox.models import Webhook
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.models import EmailLog, EsimProfile
+    from orders.services.provider_events import collect_late_profiles
+
+    settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
+    inject_fault(target="esim_access_webhooks", kind="drop", count=5)
+    order = _paid_order_of(2)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    allocate_order(OrderItem.objects.get().esim_order_no)
+    assert not Webhook.objects.filter(provider="esim_access", dropped=False).exists()
+
+    assert collect_late_profiles(now=timezone.now()) == {"collected": 0, "not ready": 0}  # early
+    outcome = collect_late_profiles(now=timezone.now() + timedelta(minutes=5))
+
+    assert outcome == {"collected": 1, "not ready": 0}
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED
+    assert EsimProfile.objects.count() == 2
+    assert EmailLog.objects.filter(template_name="esim_delivery").count() == 1
