@@ -40,7 +40,7 @@ MANAGE_ORDERS = Role(
     "Order managers",
     "View and update orders, eSIM profiles and refunds.",
     _crud("orders", "order", "webhooklog", actions=("view", "change"))
-    | _crud("orders", "orderitem", "emaillog", actions=("view",)),
+    | _crud("orders", "orderitem", "emaillog", "esimprofile", actions=("view",)),
 )
 VIEW_ANALYTICS = Role(
     "Analysts",

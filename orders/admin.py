@@ -19,8 +19,13 @@ from django.utils.html import format_html
 from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
 from catalog.price_display import usd_text
 from hiroam.api.errors import DomainError
-from orders.models import EmailLog, Order, OrderItem, WebhookLog
-from orders.services.review import cancel_unpaid_order, flag_for_review
+from orders.models import EmailLog, EsimProfile, Order, OrderItem, WebhookLog
+from orders.services.review import (
+    cancel_unpaid_order,
+    flag_for_review,
+    resend_delivery_email,
+    retry_fulfilment,
+)
 from orders.tasks import process_paddle_webhook
 
 
@@ -61,6 +66,37 @@ class WebhookInline(ReadOnlyInline):
     ordering = ("created_at",)
 
 
+class EsimProfileInline(ReadOnlyInline):
+    model = EsimProfile
+    fields = (
+        "profile_index",
+        "iccid",
+        "esim_status",
+        "smdp_status",
+        "usage",
+        "resource_ready_at",
+        "installed_at",
+        "expires_at",
+        "refund_status",
+    )
+    readonly_fields = ("usage",)
+
+    @admin.display(description="usage")
+    def usage(self, profile: EsimProfile) -> str:
+        return usage_bar(profile)
+
+
+def usage_bar(profile: EsimProfile) -> str:
+    return format_html(
+        '<span title="{} of {} bytes" style="display:inline-block;width:80px;background:#eee">'
+        '<span style="display:block;height:8px;width:{}%;background:#0b5fff"></span></span> {}%',
+        profile.data_used_bytes,
+        profile.data_total_bytes or 0,
+        profile.usage_percentage,
+        profile.usage_percentage,
+    )
+
+
 class EmailInline(ReadOnlyInline):
     model = EmailLog
     fields = ("created_at", "template_name", "to_email", "status", "sent_at", "error_message")
@@ -90,9 +126,9 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     search_fields = ("order_number", "customer_email", "paddle_transaction_id")
     date_hierarchy = "created_at"
     list_select_related = ("discount_code",)
-    inlines = (OrderItemInline, WebhookInline, EmailInline)
+    inlines = (OrderItemInline, EsimProfileInline, WebhookInline, EmailInline)
     action_form = OrderActionForm
-    actions = ("cancel_unpaid", "mark_for_review")
+    actions = ("cancel_unpaid", "mark_for_review", "retry_fulfilment", "resend_delivery")
     exclude = ("access_token_hash", "pricing_breakdown")
     readonly_fields = ("breakdown", "audit_trail")
 
@@ -146,6 +182,16 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "cancel_unpaid", cancel_unpaid_order)
 
+    @admin.action(
+        description="Retry fulfilment (after fixing the cause; safe twice)", permissions=["change"]
+    )
+    def retry_fulfilment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(request, queryset, "retry_fulfilment", retry_fulfilment)
+
+    @admin.action(description="Resend the eSIM delivery email", permissions=["change"])
+    def resend_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(request, queryset, "resend_delivery", resend_delivery_email)
+
     @admin.action(description="Mark for review (with the reason above)", permissions=["change"])
     def mark_for_review(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "mark_for_review", flag_for_review)
@@ -194,3 +240,26 @@ class EmailLogAdmin(ReadOnlyModelAdmin):
     list_filter = ("template_name", "status")
     search_fields = ("to_email", "order__order_number", "provider_message_id")
     list_select_related = ("order",)
+
+
+@admin.register(EsimProfile)
+class EsimProfileAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "iccid",
+        "order",
+        "profile_index",
+        "esim_status",
+        "smdp_status",
+        "usage",
+        "expires_at",
+        "refund_status",
+        "resource_ready_at",
+    )
+    list_filter = ("esim_status", "smdp_status", "refund_status")
+    search_fields = ("iccid", "esim_tran_no", "order__order_number", "order__customer_email")
+    list_select_related = ("order",)
+    exclude = ("activation_code", "manual_code")  # secrets: shown to the customer, not here
+
+    @admin.display(description="usage", ordering="usage_percentage")
+    def usage(self, profile: EsimProfile) -> str:
+        return usage_bar(profile)

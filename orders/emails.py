@@ -62,6 +62,12 @@ def queue_esim_delivery(order: Order) -> EmailLog:
     return queue_email(order, ESIM_DELIVERY)
 
 
+def requeue_email(log: EmailLog) -> None:
+    """Sends a logged email again (a customer lost it)."""
+    EmailLog.objects.filter(pk=log.pk).update(status=EmailLog.Status.QUEUED, error_message="")
+    transaction.on_commit(lambda: _queue(log))
+
+
 def _queue(log: EmailLog) -> None:
     from orders.tasks import send_email
 

@@ -33,3 +33,32 @@ def flag_for_review(order_id: Any, *, reason: str) -> Order:
         order.review_reason = f"{order.review_reason} {reason}".strip()
         order.save(update_fields=["needs_review", "review_reason", "updated_at"])
     return order
+
+
+def retry_fulfilment(order_id: Any, *, reason: str) -> Order:
+    """After a human fixed the cause (balance topped up, package mapped): the order is
+    fulfilled again. Safe to press twice: items already ordered are never ordered again."""
+    from orders.tasks import fulfil_order
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.payment_status != PaymentStatus.COMPLETED or order.fulfilment_requested_at is None:
+            raise DomainError(f"{order.order_number} is not paid: nothing to fulfil.")
+        if order.needs_review:
+            order.needs_review = False
+            order.review_reason = f"{order.review_reason} Retried: {reason}".strip()
+            order.save(update_fields=["needs_review", "review_reason", "updated_at"])
+        transaction.on_commit(lambda: fulfil_order.delay(str(order.pk)))
+    return order
+
+
+def resend_delivery_email(order_id: Any, *, reason: str) -> Order:
+    """Sends the eSIM delivery email of a completed order again."""
+    from orders.emails import ESIM_DELIVERY, requeue_email
+
+    order = Order.objects.get(pk=order_id)
+    log = order.emails.filter(template_name=ESIM_DELIVERY).first()
+    if log is None:
+        raise DomainError(f"{order.order_number} has no eSIM delivered yet.")
+    requeue_email(log)
+    return order

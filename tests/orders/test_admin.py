@@ -97,3 +97,50 @@ def test_a_stuck_webhook_can_be_queued_again(manager):
 
     assert "1 unprocessed event(s) queued again" in response.content.decode()
     assert Order.objects.count() == 0
+
+
+def test_retrying_the_fulfilment_of_a_flagged_paid_order_queues_it_again(
+    manager, settings, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+    from redis import Redis
+
+    order = paid_order(fulfilment_requested_at=timezone.now(), needs_review=True)
+    queue = Redis.from_url(settings.CELERY_BROKER_URL)
+    before = queue.llen("celery")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _act(manager, "retry_fulfilment", [order], reason="balance topped up")
+
+    order.refresh_from_db()
+    assert not order.needs_review
+    assert "Retried: balance topped up" in order.review_reason
+    assert queue.llen("celery") == before + 1
+
+
+def test_an_unpaid_order_cannot_be_fulfilled(manager):
+    order = OrderFactory.create()
+
+    response = _act(manager, "retry_fulfilment", [order])
+
+    assert "is not paid" in response.content.decode()
+
+
+def test_resending_a_delivery_email_queues_it_again(manager):
+    from orders.models import EmailLog
+
+    order = paid_order()
+    log = EmailLog.objects.create(
+        order=order, to_email=order.customer_email, template_name="esim_delivery", status="sent"
+    )
+
+    _act(manager, "resend_delivery", [order])
+
+    log.refresh_from_db()
+    assert log.status == "queued"
+
+
+def test_profiles_are_listed_without_their_secrets(manager):
+    page = manager.get("/admin/orders/esimprofile/")
+
+    assert page.status_code == 200
