@@ -106,3 +106,33 @@ def test_thirty_checkouts_for_five_in_stock_give_five_orders(paddle_sandbox, set
     assert refused <= {"INSUFFICIENT_STOCK", "PACKAGE_UNAVAILABLE"}
     assert EsimPackage.objects.get().stock_quantity == 0
     assert Order.objects.count() == 5
+
+
+def test_a_paid_order_is_fulfilled_and_its_esims_emailed(paddle_sandbox, worker, settings):
+    from hiroam.integrations.esim_access import esim_access_client
+    from hiroam.sandbox.catalogue import catalogue
+    from hiroam.sandbox.esim_access import account_for
+    from orders.models import EsimProfile
+
+    settings.SANDBOX_ESIM_ALLOCATION_SECONDS = 0  # the sandbox (in this process) allocates at once
+    settings.ESIM_API_URL = f"{paddle_sandbox.url}/sandbox/esim-access"
+    esim_access_client.cache_clear()
+    account_for(settings.ESIM_ACCESS_CODE)
+    provider = next(raw for raw in catalogue() if raw["_type"] == "BASE")
+    package = PackageFactory.create(
+        package_code=provider["packageCode"], provider_price_units=provider["price"]
+    )
+    response = _checkout(paddle_sandbox, checkout_body(cart(package, quantity=2)))
+    assert response.status_code == 201, response.text
+
+    press(paddle_sandbox.url, str(Order.objects.get().paddle_transaction_id), "pay")
+
+    assert wait_for(
+        lambda: Order.objects.get().status == OrderStatus.COMPLETED, worker, timeout_seconds=60
+    ), Order.objects.values("status", "esim_status", "needs_review", "review_reason").get()
+    assert EsimProfile.objects.count() == 2
+    assert wait_for(
+        lambda: EmailLog.objects.filter(template_name="esim_delivery", status="sent").exists(),
+        worker,
+    )
+    esim_access_client.cache_clear()
