@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from celery import shared_task
 from django.utils import timezone
 
@@ -26,8 +29,13 @@ from orders.services.provider_events import HANDLED, process_esim_event
 )
 def process_paddle_webhook(log_id: str) -> str:
     """Applies one stored Paddle event (a repeat finds it processed and does nothing)."""
+    return _apply_stored_event(log_id, process_paddle_event)
+
+
+def _apply_stored_event(log_id: str, apply: Callable[[str, datetime], str]) -> str:
+    """Runs `apply` on a stored webhook; a failure is noted on the event before the retry."""
     try:
-        return process_paddle_event(log_id, timezone.now())
+        return apply(log_id, timezone.now())
     except Exception as error:
         note_webhook_failure(log_id, error)
         raise
@@ -116,11 +124,7 @@ def requeue_unfulfilled_orders() -> int:
 )
 def process_esim_webhook(log_id: str) -> str:
     """Applies one stored eSIM Access event; "profiles not ready" is retried later."""
-    try:
-        return process_esim_event(log_id, timezone.now())
-    except Exception as error:
-        note_webhook_failure(log_id, error)
-        raise
+    return _apply_stored_event(log_id, process_esim_event)
 
 
 @shared_task(name="orders.tasks.collect_late_profiles", acks_late=True)
