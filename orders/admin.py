@@ -12,17 +12,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
 from catalog.price_display import usd_text
 from hiroam.api.errors import DomainError
+from orders import email_previews
 from orders.models import EmailLog, EsimProfile, Order, OrderItem, WebhookLog
 from orders.services.review import (
     cancel_unpaid_order,
     flag_for_review,
+    requery_provider,
     resend_delivery_email,
     retry_fulfilment,
 )
@@ -128,7 +131,13 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     list_select_related = ("discount_code",)
     inlines = (OrderItemInline, EsimProfileInline, WebhookInline, EmailInline)
     action_form = OrderActionForm
-    actions = ("cancel_unpaid", "mark_for_review", "retry_fulfilment", "resend_delivery")
+    actions = (
+        "cancel_unpaid",
+        "mark_for_review",
+        "retry_fulfilment",
+        "requery_provider",
+        "resend_delivery",
+    )
     exclude = ("access_token_hash", "pricing_breakdown")
     readonly_fields = ("breakdown", "audit_trail")
 
@@ -188,6 +197,10 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     def retry_fulfilment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "retry_fulfilment", retry_fulfilment)
 
+    @admin.action(description="Ask eSIM Access for the eSIMs now", permissions=["change"])
+    def requery_provider(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._each(request, queryset, "requery_provider", requery_provider)
+
     @admin.action(description="Resend the eSIM delivery email", permissions=["change"])
     def resend_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "resend_delivery", resend_delivery_email)
@@ -240,6 +253,30 @@ class EmailLogAdmin(ReadOnlyModelAdmin):
     list_filter = ("template_name", "status")
     search_fields = ("to_email", "order__order_number", "provider_message_id")
     list_select_related = ("order",)
+    change_list_template = "admin/orders/emaillog/change_list.html"
+
+    def get_urls(self) -> list[Any]:
+        preview = path(
+            "preview/<str:template>/",
+            self.admin_site.admin_view(self.preview),
+            name="orders_emaillog_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def preview(self, request: HttpRequest, template: str) -> HttpResponse:
+        if not self.has_view_permission(request) or template not in email_previews.TEMPLATES:
+            raise Http404
+        return TemplateResponse(
+            request,
+            "admin/orders/emaillog/preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Email preview: {template}",
+                "template": template,
+                "templates": email_previews.TEMPLATES,
+                "preview": email_previews.render_preview(template),
+            },
+        )
 
 
 @admin.register(EsimProfile)

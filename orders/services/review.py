@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from hiroam.api.errors import DomainError
+from hiroam.integrations.errors import ProviderError
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services import reservations
 from orders.states import ORDER, advance
@@ -61,4 +62,23 @@ def resend_delivery_email(order_id: Any, *, reason: str) -> Order:
     if log is None:
         raise DomainError(f"{order.order_number} has no eSIM delivered yet.")
     requeue_email(log)
+    return order
+
+
+def requery_provider(order_id: Any, *, reason: str) -> Order:
+    """Asks eSIM Access now for the profiles of the order's ordered items (a delivery that
+    seems stuck); stores what it has, completes the order if it is all there."""
+    from django.utils import timezone
+
+    from orders.services.provider_events import collect_profiles
+
+    order = Order.objects.get(pk=order_id)
+    items = order.items.exclude(esim_order_no="")
+    if not items:
+        raise DomainError(f"{order.order_number} has not been ordered from eSIM Access yet.")
+    for item in items:
+        try:
+            collect_profiles(item.pk, timezone.now())
+        except ProviderError as error:
+            raise DomainError(f"{order.order_number}: eSIM Access says {error}") from error
     return order

@@ -144,3 +144,20 @@ def test_profiles_are_listed_without_their_secrets(manager):
     page = manager.get("/admin/orders/esimprofile/")
 
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "template", ["order_confirmation", "esim_delivery", "usage_alert", "expiry_reminder"]
+)
+def test_staff_preview_every_email_with_sample_data(manager, template):
+    page = manager.get(f"/admin/orders/emaillog/preview/{template}/")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "ORD-20261225-SAMPL" in body or "Japan 10GB 30 days" in body
+    if template == "esim_delivery":
+        assert body.count("data:image/png;base64,") == 2  # both QR codes shown
+
+
+def test_an_unknown_preview_is_not_found(manager):
+    assert manager.get("/admin/orders/emaillog/preview/nope/").status_code == 404

@@ -251,3 +251,18 @@ def test_a_lost_order_status_is_made_up_for_by_the_safety_net(
     assert order.status == OrderStatus.COMPLETED
     assert EsimProfile.objects.count() == 2
     assert EmailLog.objects.filter(template_name="esim_delivery").count() == 1
+
+
+def test_asking_the_provider_by_hand_delivers_a_stuck_order(provider, sandbox_package_codes):
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.services.review import requery_provider
+
+    order = _paid_order_of(1)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    allocate_order(OrderItem.objects.get().esim_order_no)  # its webhook never delivered
+
+    requery_provider(order.pk, reason="customer waiting")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.COMPLETED
