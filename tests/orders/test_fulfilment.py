@@ -266,3 +266,25 @@ def test_asking_the_provider_by_hand_delivers_a_stuck_order(provider, sandbox_pa
 
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
+
+
+def test_a_worker_killed_after_the_provider_call_never_buys_twice(provider, sandbox_package_codes):
+    """The worst moment to die: the provider has the order, our database does not know. The
+    task runs again (redelivered, or queued by the safety net) with the same transactionId."""
+    from hiroam.integrations.esim_access.results import OrderLine
+    from orders.services.fulfilment import provider_transaction_id
+
+    order = _paid_order_of(2)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    item = OrderItem.objects.select_related("package").get()
+    esim_access_client().order_profiles(  # what the dying worker had sent
+        transaction_id=provider_transaction_id(item, order.order_number),
+        lines=[OrderLine(item.package_code, 2, item.package.provider_price_units)],
+        amount_units=item.package.provider_price_units * 2,
+    )
+    assert orders_awaiting_provider(now=timezone.now() + timedelta(minutes=5)) == [order.pk]
+
+    assert order_from_provider(order.pk, timezone.now()) == "ordered"
+
+    assert EsimOrder.objects.count() == 1
+    assert OrderItem.objects.get().esim_order_no == EsimOrder.objects.get().order_no
