@@ -39,7 +39,7 @@ MANAGE_DISCOUNTS = Role(
 MANAGE_ORDERS = Role(
     "Order managers",
     "View and update orders, eSIM profiles and refunds.",
-    _crud("orders", "order", "webhooklog", actions=("view", "change"))
+    _crud("orders", "order", "webhooklog", "fulfilmentdrift", actions=("view", "change"))
     | _crud("orders", "orderitem", "emaillog", "esimprofile", actions=("view",)),
 )
 VIEW_ANALYTICS = Role(

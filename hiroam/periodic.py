@@ -86,6 +86,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=110,
     ),
     PeriodicJob(
+        name="Reconcile eSIMs with the provider",
+        task="orders.tasks.reconcile_with_provider",
+        description="Daily: our eSIMs against eSIM Access's; drift listed in Admin.",
+        cron="30 2 * * *",
+    ),
+    PeriodicJob(
         name="Expire unpaid orders",
         task="orders.tasks.expire_unpaid_orders",
         description="Pending orders past their payment window give back stock and code uses.",

@@ -15,13 +15,14 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
 from catalog.price_display import usd_text
 from hiroam.api.errors import DomainError
 from orders import email_previews
-from orders.models import EmailLog, EsimProfile, Order, OrderItem, WebhookLog
+from orders.models import EmailLog, EsimProfile, FulfilmentDrift, Order, OrderItem, WebhookLog
 from orders.services.review import (
     cancel_unpaid_order,
     flag_for_review,
@@ -300,3 +301,25 @@ class EsimProfileAdmin(ReadOnlyModelAdmin):
     @admin.display(description="usage", ordering="usage_percentage")
     def usage(self, profile: EsimProfile) -> str:
         return usage_bar(profile)
+
+
+@admin.register(FulfilmentDrift)
+class FulfilmentDriftAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
+    list_display = ("found_at", "kind", "order", "detail", "resolved_at")
+    list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("order__order_number", "detail")
+    list_select_related = ("order",)
+    actions = ("mark_resolved",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and request.user.has_perm("orders.change_fulfilmentdrift")
+
+    @admin.action(description="Mark resolved", permissions=["change"])
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[FulfilmentDrift]) -> None:
+        open_drift = queryset.filter(resolved_at__isnull=True)
+        record_admin_action(
+            request,
+            open_drift,
+            action_name="mark_resolved",
+            perform=lambda: open_drift.update(resolved_at=timezone.now()),
+        )

@@ -12,7 +12,7 @@ from hiroam.integrations.errors import ProviderError
 from orders import emails
 from orders.idempotency import forget_expired_keys
 from orders.models import WebhookLog
-from orders.services import provider_events
+from orders.services import provider_events, reconciliation
 from orders.services.expiry import expire_unpaid_orders
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
@@ -132,3 +132,9 @@ def collect_late_profiles() -> dict[str, int]:
     """Every few minutes: items whose profiles have not arrived are asked of the provider (a
     lost ORDER_STATUS webhook delays a delivery by minutes, never forever)."""
     return provider_events.collect_late_profiles(now=timezone.now())
+
+
+@shared_task(name="orders.tasks.reconcile_with_provider", acks_late=True)
+def reconcile_with_provider() -> dict[str, int]:
+    """Daily: compares our eSIMs with eSIM Access's and lists the drift in Admin."""
+    return reconciliation.reconcile(now=timezone.now())

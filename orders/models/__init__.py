@@ -11,12 +11,13 @@ from orders.models.orders import (
     hash_access_token,
 )
 from orders.models.profiles import EsimProfile, ProfileStatus, RefundStatus, SmdpStatus
-from orders.models.records import EmailLog, IdempotencyKey, WebhookLog
+from orders.models.records import EmailLog, FulfilmentDrift, IdempotencyKey, WebhookLog
 
 __all__ = [
     "EmailLog",
     "EsimProfile",
     "EsimStatus",
+    "FulfilmentDrift",
     "IdempotencyKey",
     "Order",
     "OrderItem",

@@ -119,3 +119,31 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class FulfilmentDrift(models.Model):
+    """What the daily reconciliation found out of line between us and eSIM Access."""
+
+    class Kind(models.TextChoices):
+        PAID_NOT_DELIVERED = "paid_not_delivered", "Paid an hour ago, eSIMs not delivered"
+        UNKNOWN_TO_US = "unknown_to_us", "The provider has eSIMs we had not stored"
+        PROVIDER_UNREACHABLE = "provider_unreachable", "The provider could not be asked"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="drifts")
+    detail = models.TextField(blank=True)
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-found_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "order"],
+                condition=Q(resolved_at__isnull=True),
+                name="drift_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.order_id}"

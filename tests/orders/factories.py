@@ -23,10 +23,10 @@ class OrderFactory(factory.django.DjangoModelFactory[Order]):
 
 
 def paid_order(**fields) -> Order:
-    return OrderFactory.create(
-        status=OrderStatus.PAID,
-        payment_status=PaymentStatus.COMPLETED,
-        reservation=Reservation.CONVERTED,
-        paid_at=timezone.now(),
-        **fields,
-    )
+    paid = {
+        "status": OrderStatus.PAID,
+        "payment_status": PaymentStatus.COMPLETED,
+        "reservation": Reservation.CONVERTED,
+        "paid_at": timezone.now(),
+    }
+    return OrderFactory.create(**(paid | fields))

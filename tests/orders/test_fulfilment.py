@@ -288,3 +288,26 @@ def test_a_worker_killed_after_the_provider_call_never_buys_twice(provider, sand
 
     assert EsimOrder.objects.count() == 1
     assert OrderItem.objects.get().esim_order_no == EsimOrder.objects.get().order_no
+
+
+def test_the_daily_reconciliation_lists_drift_and_heals_what_it_can(
+    provider, sandbox_package_codes
+):
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.models import EsimProfile, FulfilmentDrift
+    from orders.services.reconciliation import reconcile
+
+    stuck = paid_order(paid_at=timezone.now() - timedelta(hours=3), order_number="ORD-STUCK")
+    order = _paid_order_of(2)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    allocate_order(OrderItem.objects.get().esim_order_no)  # no webhook ever reached us
+
+    found = reconcile(now=timezone.now())
+    again = reconcile(now=timezone.now())
+
+    assert found["paid_not_delivered"] == 1 and found["unknown_to_us"] == 1
+    assert again["paid_not_delivered"] == 0  # still open: not listed twice
+    assert EsimProfile.objects.filter(order=order).count() == 2  # healed
+    kinds = set(FulfilmentDrift.objects.values_list("kind", "order__order_number"))
+    assert ("paid_not_delivered", stuck.order_number) in kinds
