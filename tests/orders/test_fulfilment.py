@@ -107,6 +107,11 @@ def test_a_busy_provider_is_retried_later_and_the_order_kept(provider, sandbox_p
     assert (order.status, order.needs_review) == (OrderStatus.PAID, False)
     later = timezone.now() + timedelta(minutes=5)
     assert orders_awaiting_provider(now=later) == [order.pk]  # the safety net sees it
+    from hiroam.sandbox.models import Fault
+
+    Fault.objects.all().delete()  # the provider recovers
+    assert order_from_provider(order.pk, timezone.now()) == "ordered"
+    assert EsimOrder.objects.count() == 1
 
 
 def test_no_balance_hands_the_order_to_a_human_and_alerts_the_staff(
@@ -147,7 +152,9 @@ def _process_provider_events():
 
     return [
         process_esim_event(log.pk, timezone.now())
-        for log in WebhookLog.objects.filter(source="esim_access", processed=False)
+        for log in WebhookLog.objects.filter(source="esim_access", processed=False).order_by(
+            "created_at"
+        )
     ]
 
 
@@ -311,3 +318,36 @@ def test_the_daily_reconciliation_lists_drift_and_heals_what_it_can(
     assert EsimProfile.objects.filter(order=order).count() == 2  # healed
     kinds = set(FulfilmentDrift.objects.values_list("kind", "order__order_number"))
     assert ("paid_not_delivered", stuck.order_number) in kinds
+
+
+def test_the_sandbox_lifecycle_updates_the_esim_and_emails_once_each(
+    provider, sandbox_package_codes, live_server, settings
+):
+    from hiroam.sandbox.lifecycle import advance_profile
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.models import EmailLog, EsimProfile, RefundStatus
+
+    settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
+    order = _paid_order_of(1)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    allocate_order(OrderItem.objects.get().esim_order_no)
+    _deliver_provider_webhooks()
+    _process_provider_events()
+    esim = EsimProfile.objects.get()
+
+    for step in ("download", "install", "enable", "use_50", "use_80", "use_90", "near_expiry"):
+        advance_profile(esim.esim_tran_no, step, now=timezone.now())
+        _deliver_provider_webhooks()
+        _process_provider_events()  # as the worker would, as they arrive
+    _deliver_provider_webhooks()  # nothing new: each event once
+    assert _process_provider_events() == []
+
+    esim.refresh_from_db()
+    assert (esim.smdp_status, esim.refund_status) == ("enabled", RefundStatus.NOT_REFUNDABLE)
+    assert esim.installed_at is not None and esim.usage_percentage >= 90
+    assert esim.expires_at is not None
+    sent = sorted(
+        EmailLog.objects.filter(esim_profile=esim).values_list("template_name", flat=True)
+    )
+    assert sent == ["expiry_reminder", "usage_alert_50", "usage_alert_80", "usage_alert_90"]
