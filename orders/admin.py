@@ -30,7 +30,7 @@ from orders.services.review import (
     resend_delivery_email,
     retry_fulfilment,
 )
-from orders.tasks import process_paddle_webhook
+from orders.tasks import process_esim_webhook, process_paddle_webhook
 
 
 class OrderActionForm(ActionForm):
@@ -238,9 +238,14 @@ class WebhookLogAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
 
     @admin.action(description="Reprocess (safe: each event applies once)", permissions=["change"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookLog]) -> None:
-        pending = queryset.filter(processed=False, source=WebhookLog.Source.PADDLE)
+        pending = queryset.filter(processed=False)
         for log in pending:
-            process_paddle_webhook.delay(str(log.pk))
+            task = (
+                process_paddle_webhook
+                if log.source == WebhookLog.Source.PADDLE
+                else process_esim_webhook
+            )
+            task.delay(str(log.pk))
         self.message_user(
             request,
             f"{len(pending)} unprocessed event(s) queued again; processed ones are left as they "
@@ -296,7 +301,8 @@ class EsimProfileAdmin(ReadOnlyModelAdmin):
     list_filter = ("esim_status", "smdp_status", "refund_status")
     search_fields = ("iccid", "esim_tran_no", "order__order_number", "order__customer_email")
     list_select_related = ("order",)
-    exclude = ("activation_code", "manual_code")  # secrets: shown to the customer, not here
+    # Secrets: the codes, and the provider's QR links (they carry the whole activation string).
+    exclude = ("activation_code", "manual_code", "qr_code_url", "short_url")
 
     @admin.display(description="usage", ordering="usage_percentage")
     def usage(self, profile: EsimProfile) -> str:

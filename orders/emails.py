@@ -78,12 +78,24 @@ def _queue(log: EmailLog) -> None:
 
 
 STUCK_AFTER = timedelta(minutes=2)
+CLAIM_EXPIRES = timedelta(minutes=10)  # a worker that took an email and died
+GIVE_UP_AFTER_FAILURES = 20
 
 
 def stuck_emails(*, now: datetime) -> list[Any]:
-    """Emails logged as queued a while ago and never sent (their queue message was lost)."""
+    """Emails that should have gone: queued a while ago (a lost queue message), failed (the
+    provider was down; tried again until GIVE_UP_AFTER_FAILURES), or taken by a worker that
+    died while sending."""
     return list(
-        EmailLog.objects.filter(status=EmailLog.Status.QUEUED, created_at__lt=now - STUCK_AFTER)
+        EmailLog.objects.filter(
+            Q(status=EmailLog.Status.QUEUED, created_at__lt=now - STUCK_AFTER)
+            | Q(
+                status=EmailLog.Status.FAILED,
+                claimed_at__lt=now - CLAIM_EXPIRES,
+                retry_count__lt=GIVE_UP_AFTER_FAILURES,
+            )
+            | Q(status=EmailLog.Status.SENDING, claimed_at__lt=now - CLAIM_EXPIRES)
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )
@@ -194,8 +206,15 @@ def _builder(template_name: str) -> Any:
 def send_logged_email(log_id: Any, now: datetime) -> bool:
     """Sends the email logged as `log_id`; False if it was sent already. A failure is recorded
     on the log and raised, for the task to retry."""
+    # Taken by this worker alone: two tasks for one email (a sweep, a resend) never both send.
+    claimable = Q(status__in=(EmailLog.Status.QUEUED, EmailLog.Status.FAILED)) | Q(
+        status=EmailLog.Status.SENDING, claimed_at__lt=now - CLAIM_EXPIRES
+    )
+    claimed = EmailLog.objects.filter(claimable, pk=log_id).update(
+        status=EmailLog.Status.SENDING, claimed_at=now
+    )
     log = EmailLog.objects.select_related("order", "esim_profile__order_item").get(pk=log_id)
-    if log.status == EmailLog.Status.SENT or log.order is None:
+    if not claimed or log.order is None:
         return False
     message = _builder(log.template_name)(log)
     message.to = [log.to_email]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from hiroam.integrations.errors import ProviderError
@@ -17,6 +18,9 @@ from orders.services.expiry import expire_unpaid_orders
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
 from orders.services.provider_events import HANDLED, process_esim_event
+
+FULFILLING = "orders:fulfilling:"
+FULFILLING_SECONDS = 600
 
 
 @shared_task(
@@ -96,19 +100,26 @@ def forget_expired_idempotency_keys() -> int:
     acks_late=True,
     autoretry_for=(ProviderError,),
     retry_backoff=30,
-    retry_backoff_max=3600,
-    max_retries=48,  # about two days of hourly tries once the backoff is at its cap
+    retry_backoff_max=300,
+    max_retries=6,  # ~20 minutes; after that the safety net queues it every few minutes
 )
 def fulfil_order(order_id: str) -> str:
     """Orders a paid order's eSIMs from the provider. Safe to run twice: each item is ordered
     with a transactionId of its own, and an ordered item is never ordered again."""
+    cache.set(f"{FULFILLING}{order_id}", 1, timeout=FULFILLING_SECONDS)  # the sweeper waits
     return order_from_provider(order_id, timezone.now())
 
 
 @shared_task(name="orders.tasks.requeue_unfulfilled_orders", acks_late=True)
 def requeue_unfulfilled_orders() -> int:
     """Every few minutes: paid orders whose eSIMs were never ordered are queued again."""
-    stuck = orders_awaiting_provider(now=timezone.now())
+    # An order a task worked on in the last minutes is left to that task's own retries, so
+    # retry chains never pile up while the provider is down.
+    stuck = [
+        order_id
+        for order_id in orders_awaiting_provider(now=timezone.now())
+        if cache.get(f"{FULFILLING}{order_id}") is None
+    ]
     for order_id in stuck:
         fulfil_order.delay(str(order_id))
     return len(stuck)

@@ -49,6 +49,9 @@ STILL_REFUNDABLE = frozenset(
     {RefundStatus.NOT_ELIGIBLE, RefundStatus.ELIGIBLE, RefundStatus.FAILED}
 )
 USAGE_ALERT_PERCENTAGES = (50, 80, 90)
+FINISHED = frozenset(
+    {ProfileStatus.USED_UP, ProfileStatus.EXPIRED, ProfileStatus.CANCELLED, ProfileStatus.REVOKED}
+)
 
 
 class ProfileNotRecordedYet(ProviderUnavailable):
@@ -57,13 +60,22 @@ class ProfileNotRecordedYet(ProviderUnavailable):
 
 
 def _locked_profile(content: dict[str, Any]) -> EsimProfile:
-    keys = {"esim_tran_no": content.get("esimTranNo"), "iccid": content.get("iccid")}
-    for field, value in keys.items():
-        if value:
-            found = EsimProfile.objects.select_for_update().filter(**{field: str(value)}).first()
-            if found is not None:
-                return found
-    raise ProfileNotRecordedYet(f"No profile for {keys}", provider="esim_access")
+    """The profile an event is about: by its esimTranNo when it has one (ICCIDs are reused by
+    the provider, so an ICCID alone could name another customer's old eSIM); by ICCID only
+    without one, and then the newest."""
+    profiles = EsimProfile.objects.select_for_update()
+    tran_no, iccid = content.get("esimTranNo"), content.get("iccid")
+    if tran_no:
+        found = profiles.filter(esim_tran_no=str(tran_no)).first()
+    elif iccid:
+        found = profiles.filter(iccid=str(iccid)).order_by("-created_at").first()
+    else:
+        found = None
+    if found is None:
+        raise ProfileNotRecordedYet(
+            f"No profile for esimTranNo {tran_no} / ICCID {iccid}", provider="esim_access"
+        )
+    return found
 
 
 def apply_status(content: dict[str, Any], occurred: datetime) -> str:
@@ -131,6 +143,8 @@ def apply_validity(content: dict[str, Any]) -> str:
         if expires is not None:
             profile.expires_at = expires
             profile.save(update_fields=["expires_at", "updated_at"])
+        if profile.esim_status in FINISHED:
+            return "finished: no reminder"
         queue_profile_email(profile, "expiry_reminder")
     return "expiry reminder"
 

@@ -179,12 +179,18 @@ def record_payment_failure(order: Order, data: dict[str, Any], occurred: datetim
 
 STUCK_AFTER = timedelta(minutes=2)
 STUCK_BATCH = 500
+GIVE_UP_AFTER_FAILURES = 30  # then it waits in Admin (Webhook logs) for a human
 
 
 def stuck_webhooks(*, now: datetime, source: str = WebhookLog.Source.PADDLE) -> list[Any]:
     """Events of `source` stored a while ago and still not applied."""
     return list(
-        WebhookLog.objects.filter(source=source, processed=False, created_at__lt=now - STUCK_AFTER)
+        WebhookLog.objects.filter(
+            source=source,
+            processed=False,
+            created_at__lt=now - STUCK_AFTER,
+            retry_count__lt=GIVE_UP_AFTER_FAILURES,
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:STUCK_BATCH]
     )

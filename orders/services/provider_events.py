@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from hiroam.integrations.errors import ProviderUnavailable
+from hiroam.integrations.errors import CircuitOpenError, ProviderError, ProviderUnavailable
 from hiroam.integrations.esim_access import esim_access_client
 from hiroam.integrations.esim_access.results import EsimProfile as ProviderProfile
 from orders.emails import queue_esim_delivery
@@ -101,15 +101,21 @@ def collect_profiles(item_id: Any, now: datetime) -> str:
             profiles_delivered=delivered,
             status="completed" if delivered >= item.quantity else "partial",
         )
-        if _every_item_complete(order):
-            changed = advance(order, ORDER, OrderStatus.COMPLETED)
-            changed |= advance(order, ESIM, EsimStatus.DELIVERED)
-            if changed:
-                order.completed_at = now
-                order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
-                queue_esim_delivery(order)  # sent once this commits
-                credit_points_for(order)
-                return "completed"
+        # The profiles are stored whatever the order's state; only a live order completes (a
+        # paid one too: its move to processing may have been lost in a crash).
+        if _every_item_complete(order) and order.status in (
+            OrderStatus.PAID,
+            OrderStatus.PROCESSING,
+        ):
+            advance(order, ORDER, OrderStatus.PROCESSING)
+            advance(order, ESIM, EsimStatus.ORDERED)
+            advance(order, ORDER, OrderStatus.COMPLETED)
+            advance(order, ESIM, EsimStatus.DELIVERED)
+            order.completed_at = now
+            order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
+            queue_esim_delivery(order)  # sent once this commits
+            credit_points_for(order)
+            return "completed"
     return "partly delivered" if delivered < item.quantity else "item delivered"
 
 
@@ -153,7 +159,8 @@ def items_awaiting_profiles(*, now: datetime) -> list[Any]:
     ORDER_STATUS webhook is late or lost, so the safety net asks the provider itself."""
     return list(
         OrderItem.objects.filter(
-            order__status=OrderStatus.PROCESSING,
+            order__status__in=(OrderStatus.PAID, OrderStatus.PROCESSING),
+            order__needs_review=False,
             order__fulfilment_requested_at__lt=now - PROFILES_LATE_AFTER,
         )
         .exclude(esim_order_no="")
@@ -166,11 +173,18 @@ def items_awaiting_profiles(*, now: datetime) -> list[Any]:
 def collect_late_profiles(*, now: datetime) -> dict[str, int]:
     """The safety net: asks the provider for every late item's profiles. An item the provider
     is still allocating is simply asked again next time."""
-    outcomes = {"collected": 0, "not ready": 0}
+    outcomes = {"collected": 0, "not ready": 0, "failed": 0}
     for item_id in items_awaiting_profiles(now=now):
         try:
             collect_profiles(item_id, now)
             outcomes["collected"] += 1
-        except ProviderUnavailable:  # includes "profiles not ready yet" and a busy provider
-            outcomes["not ready"] += 1
+        except ProviderError as error:  # still allocating, busy, circuit open: next time
+            outcomes[
+                "not ready" if error.retryable or isinstance(error, CircuitOpenError) else "failed"
+            ] += 1
+            if not error.retryable:
+                logger.warning("Could not collect the profiles of item %s: %s", item_id, error)
+        except Exception:  # one bad item never stops the others
+            logger.exception("Could not collect the profiles of item %s", item_id)
+            outcomes["failed"] += 1
     return outcomes

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -44,30 +45,34 @@ def reconcile(*, now: datetime) -> dict[str, int]:
     client = esim_access_client()
     for item in items.select_related("order"):
         try:
-            provider_profiles = client.query_profiles(order_no=item.esim_order_no)
+            _reconcile_item(item, client, found, now)
         except ProviderError as error:
             found[FulfilmentDrift.Kind.PROVIDER_UNREACHABLE] += _note(
                 item.order, FulfilmentDrift.Kind.PROVIDER_UNREACHABLE, str(error), now
             )
-            continue
-        ours = set(item.profiles.values_list("esim_tran_no", flat=True))
-        missing = [p.esim_tran_no for p in provider_profiles if p.esim_tran_no not in ours]
-        if missing:
-            found[FulfilmentDrift.Kind.UNKNOWN_TO_US] += _note(
-                item.order, FulfilmentDrift.Kind.UNKNOWN_TO_US, ", ".join(missing), now
-            )
-            collect_profiles(item.pk, now)
-        for profile in provider_profiles:
-            lifecycle.apply_status(
-                {
-                    "esimTranNo": profile.esim_tran_no,
-                    "iccid": profile.iccid,
-                    "esimStatus": profile.esim_status,
-                    "smdpStatus": profile.smdp_status,
-                },
-                now,
-            )
+        except Exception:  # one odd item never stops the run
+            logger.exception("Reconciliation failed for item %s", item.pk)
     return found
+
+
+def _reconcile_item(item: OrderItem, client: Any, found: dict[str, int], now: datetime) -> None:
+    provider_profiles = client.query_profiles(order_no=item.esim_order_no)
+    ours = set(item.profiles.values_list("esim_tran_no", flat=True))
+    missing = [p.esim_tran_no for p in provider_profiles if p.esim_tran_no not in ours]
+    if missing:
+        found[FulfilmentDrift.Kind.UNKNOWN_TO_US] += _note(
+            item.order, FulfilmentDrift.Kind.UNKNOWN_TO_US, ", ".join(missing), now
+        )
+        collect_profiles(item.pk, now)
+    for profile in provider_profiles:
+        lifecycle.apply_status(
+            {
+                "esimTranNo": profile.esim_tran_no,
+                "esimStatus": profile.esim_status,
+                "smdpStatus": profile.smdp_status,
+            },
+            now,
+        )
 
 
 def _note(order: Order, kind: str, detail: str, now: datetime) -> int:

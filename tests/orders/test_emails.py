@@ -83,3 +83,37 @@ def test_emails_whose_queue_message_was_lost_are_found_by_the_sweeper():
     )
 
     assert stuck_emails(now=timezone.now()) == [old.pk]
+
+
+def test_an_email_taken_by_one_worker_is_not_sent_by_another(api_client, paddle_sandbox):
+    package = PackageFactory.create()
+    api_client.post(CHECKOUT, checkout_body(cart(package)), format="json")
+    log = EmailLog.objects.get()
+    EmailLog.objects.filter(pk=log.pk).update(status="sending", claimed_at=timezone.now())
+
+    assert send_logged_email(log.pk, timezone.now()) is False  # a second task, a sweep...
+    assert mail.outbox == []
+
+
+def test_a_failed_email_is_tried_again_by_the_sweeper_until_it_gives_up():
+    from datetime import timedelta
+
+    from orders.emails import GIVE_UP_AFTER_FAILURES, stuck_emails
+
+    long_ago = timezone.now() - timedelta(minutes=30)
+    retry = EmailLog.objects.create(
+        to_email="a@example.com",
+        template_name="esim_delivery",
+        status="failed",
+        retry_count=3,
+        claimed_at=long_ago,
+    )
+    EmailLog.objects.create(
+        to_email="b@example.com",
+        template_name="esim_delivery",
+        status="failed",
+        retry_count=GIVE_UP_AFTER_FAILURES,
+        claimed_at=long_ago,
+    )
+
+    assert stuck_emails(now=timezone.now()) == [retry.pk]

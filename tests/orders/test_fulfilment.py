@@ -15,7 +15,7 @@ from hiroam.integrations.esim_access.errors import SystemBusy
 from hiroam.sandbox.esim_access import account_for
 from hiroam.sandbox.faults import inject_fault
 from hiroam.sandbox.models import EsimOrder
-from orders.models import EsimStatus, Order, OrderItem, OrderStatus
+from orders.models import EsimStatus, Order, OrderItem, OrderStatus, WebhookLog
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from tests.accounts.factories import staff_member
 from tests.catalog.factories import PackageFactory
@@ -137,17 +137,16 @@ def test_no_balance_hands_the_order_to_a_human_and_alerts_the_staff(
     assert Order.objects.get().needs_review
 
 
-def _deliver_provider_webhooks():
+def _deliver_provider_webhooks(*, again=False):
     from hiroam.sandbox.models import Webhook
     from hiroam.sandbox.tasks import send_webhook
 
-    rows = Webhook.objects.filter(provider="esim_access", delivered_at__isnull=True)
+    rows = Webhook.objects.filter(provider="esim_access", delivered_at__isnull=not again)
     for webhook in rows.order_by("id"):
         send_webhook(webhook)
 
 
 def _process_provider_events():
-    from orders.models import WebhookLog
     from orders.services.provider_events import process_esim_event
 
     return [
@@ -161,7 +160,7 @@ def _process_provider_events():
 def test_order_status_brings_every_profile_once_and_completes_the_order(
     provider, sandbox_package_codes, live_server, settings
 ):
-    from orders.models import EsimProfile, WebhookLog
+    from orders.models import EsimProfile
 
     settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
     order = _paid_order_of(3)
@@ -171,7 +170,8 @@ def test_order_status_brings_every_profile_once_and_completes_the_order(
 
     allocate_order(OrderItem.objects.get().esim_order_no)  # the provider allocates
     _deliver_provider_webhooks()
-    _deliver_provider_webhooks()  # a duplicate delivery
+    _deliver_provider_webhooks(again=True)  # every event delivered a second time
+    assert WebhookLog.objects.filter(event_type="ORDER_STATUS").count() == 1
 
     assert "completed" in _process_provider_events()
     order.refresh_from_db()
@@ -197,17 +197,15 @@ def test_order_status_brings_every_profile_once_and_completes_the_order(
     assert html.count('src="cid:') == 3
     images = [part for part in message.attachments if getattr(part, "get_content_type", None)]
     assert len(images) == 3
-    # The same event again (a replay by the provider) adds nothing.
-    log = WebhookLog.objects.filter(event_type="ORDER_STATUS").first()
+    # Asking the provider again (the safety net, a human) adds nothing either.
     from orders.services.provider_events import collect_profiles
 
     collect_profiles(OrderItem.objects.get().pk, timezone.now())
     assert EsimProfile.objects.count() == 3
-    assert log is not None
+    assert EmailLog.objects.filter(template_name="esim_delivery").count() == 1
 
 
 def test_an_event_from_an_unknown_address_is_refused_and_not_stored(client, settings):
-    from orders.models import WebhookLog
 
     settings.ESIM_WEBHOOK_ALLOWED_IPS = ["3.1.131.226"]
 
@@ -250,10 +248,11 @@ def test_a_lost_order_status_is_made_up_for_by_the_safety_net(
     allocate_order(OrderItem.objects.get().esim_order_no)
     assert not Webhook.objects.filter(provider="esim_access", dropped=False).exists()
 
-    assert collect_late_profiles(now=timezone.now()) == {"collected": 0, "not ready": 0}  # early
+    early = collect_late_profiles(now=timezone.now())
+    assert early == {"collected": 0, "not ready": 0, "failed": 0}
     outcome = collect_late_profiles(now=timezone.now() + timedelta(minutes=5))
 
-    assert outcome == {"collected": 1, "not ready": 0}
+    assert outcome == {"collected": 1, "not ready": 0, "failed": 0}
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
     assert EsimProfile.objects.count() == 2
@@ -340,8 +339,8 @@ def test_the_sandbox_lifecycle_updates_the_esim_and_emails_once_each(
         advance_profile(esim.esim_tran_no, step, now=timezone.now())
         _deliver_provider_webhooks()
         _process_provider_events()  # as the worker would, as they arrive
-    _deliver_provider_webhooks()  # nothing new: each event once
-    assert _process_provider_events() == []
+    _deliver_provider_webhooks(again=True)  # every event a second time
+    assert _process_provider_events() == []  # duplicates: stored once, applied once
 
     esim.refresh_from_db()
     assert (esim.smdp_status, esim.refund_status) == ("enabled", RefundStatus.NOT_REFUNDABLE)
@@ -351,3 +350,43 @@ def test_the_sandbox_lifecycle_updates_the_esim_and_emails_once_each(
         EmailLog.objects.filter(esim_profile=esim).values_list("template_name", flat=True)
     )
     assert sent == ["expiry_reminder", "usage_alert_50", "usage_alert_80", "usage_alert_90"]
+
+
+def test_an_item_still_allocating_does_not_hold_up_a_lost_webhook(
+    provider, sandbox_package_codes, settings
+):
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.services.provider_events import collect_late_profiles
+
+    settings.SANDBOX_ESIM_ALLOCATION_SECONDS = 3600  # the provider is slow today
+    slow = _paid_order_of(1)
+    _use_sandbox_codes(slow, sandbox_package_codes)
+    order_from_provider(slow.pk, timezone.now())  # not allocated yet: "not ready"
+    lost = _paid_order_of(1)
+    _use_sandbox_codes(lost, sandbox_package_codes[1:])
+    order_from_provider(lost.pk, timezone.now())
+    placed = EsimOrder.objects.get(order_no=lost.items.get().esim_order_no)
+    EsimOrder.objects.filter(pk=placed.pk).update(ready_at=timezone.now())
+    allocate_order(placed.order_no)  # allocated; its webhook lost
+
+    outcome = collect_late_profiles(now=timezone.now() + timedelta(minutes=5))
+
+    assert outcome == {"collected": 1, "not ready": 1, "failed": 0}
+    lost.refresh_from_db()
+    assert lost.status == OrderStatus.COMPLETED
+
+
+def test_an_order_left_paid_by_a_crash_still_completes(provider, sandbox_package_codes):
+    from hiroam.sandbox.tasks import allocate_order
+    from orders.services.provider_events import collect_late_profiles
+
+    order = _paid_order_of(1)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    Order.objects.filter(pk=order.pk).update(status="paid", esim_status="pending")  # lost step
+    allocate_order(OrderItem.objects.get().esim_order_no)
+
+    collect_late_profiles(now=timezone.now() + timedelta(minutes=5))
+
+    order.refresh_from_db()
+    assert (order.status, order.esim_status) == (OrderStatus.COMPLETED, EsimStatus.DELIVERED)

@@ -115,3 +115,24 @@ def test_the_expiry_reminder_is_sent_once(profile):
 def test_an_event_about_a_profile_not_stored_yet_is_retried_later():
     with pytest.raises(lifecycle.ProfileNotRecordedYet):
         lifecycle.apply_status(_event(esimTranNo="T-UNKNOWN", iccid="0"), timezone.now())
+
+
+def test_an_event_for_a_reused_iccid_never_lands_on_another_customers_esim(profile):
+    # Same ICCID, recycled by the provider for someone else's new eSIM we have not stored yet.
+    with pytest.raises(lifecycle.ProfileNotRecordedYet):
+        lifecycle.apply_usage(
+            {"esimTranNo": "T-NEW", "iccid": profile.iccid, "totalVolume": GB, "orderUsage": GB},
+            timezone.now(),
+        )
+
+    profile.refresh_from_db()
+    assert profile.data_used_bytes == 0
+    assert not EmailLog.objects.exists()
+
+
+def test_a_finished_esim_gets_no_expiry_reminder(profile):
+    lifecycle.apply_status(_event(esimStatus="CANCEL"), timezone.now())
+
+    lifecycle.apply_validity(_event(remain=1))
+
+    assert not EmailLog.objects.exists()

@@ -2,7 +2,7 @@
 cents (the raw 1/10000 USD value kept where we must send it back), volumes in bytes, times as
 aware UTC datetimes. Parsing is liberal: unknown fields are ignored, missing ones default."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +123,7 @@ class EsimProfile:
     transaction_id: str
     iccid: str
     imsi: str
-    activation_code: str  # LPA:1$<smdp address>$<matching id>
+    activation_code: str = field(repr=False)  # LPA:1$<smdp address>$<matching id>: a secret
     qr_code_url: str
     short_url: str
     smdp_status: str
@@ -135,8 +135,8 @@ class EsimProfile:
     duration_unit: str
     activated_at: datetime | None
     installed_at: datetime | None
-    pin: str
-    puk: str
+    pin: str = field(repr=False)
+    puk: str = field(repr=False)
     apn: str
     package_codes: tuple[str, ...]
 
