@@ -198,7 +198,9 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     def retry_fulfilment(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "retry_fulfilment", retry_fulfilment)
 
-    @admin.action(description="Ask eSIM Access for the eSIMs now", permissions=["change"])
+    @admin.action(
+        description="Ask eSIM Access for the eSIMs (in the background)", permissions=["change"]
+    )
     def requery_provider(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "requery_provider", requery_provider)
 

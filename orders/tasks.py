@@ -149,3 +149,18 @@ def collect_late_profiles() -> dict[str, int]:
 def reconcile_with_provider() -> dict[str, int]:
     """Daily: compares our eSIMs with eSIM Access's and lists the drift in Admin."""
     return reconciliation.reconcile(now=timezone.now())
+
+
+@shared_task(
+    name="orders.tasks.collect_item_profiles",
+    acks_late=True,
+    autoretry_for=(ProviderError,),
+    retry_backoff=15,
+    retry_backoff_max=120,
+    max_retries=6,
+)
+def collect_item_profiles(item_id: str) -> str:
+    """Asks the provider for one item's profiles: scheduled shortly after it is ordered (so a
+    lost ORDER_STATUS costs under a minute), or by an order manager. A no-op once they are all
+    stored; "still allocating" is retried for a few minutes, then the safety net takes over."""
+    return provider_events.collect_profiles(item_id, timezone.now())

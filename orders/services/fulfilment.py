@@ -68,6 +68,7 @@ def order_from_provider(order_id: Any, now: datetime) -> str:
             status=ITEM_ORDERED,
             profiles_ordered=item.quantity,
         )
+        _collect_soon(item.pk)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.items.filter(esim_order_no="").exists() or not _ready(order):
@@ -111,3 +112,18 @@ def orders_awaiting_provider(*, now: datetime) -> list[Any]:
         .order_by("fulfilment_requested_at")
         .values_list("pk", flat=True)[:200]
     )
+
+
+PROFILES_EXPECTED_AFTER_SECONDS = 45  # the provider allocates in about 30 s
+
+
+def _collect_soon(item_id: Any) -> None:
+    """If ORDER_STATUS is lost, the profiles are fetched anyway within about a minute."""
+    from orders.tasks import collect_item_profiles
+
+    try:
+        collect_item_profiles.apply_async(
+            (str(item_id),), countdown=PROFILES_EXPECTED_AFTER_SECONDS
+        )
+    except Exception:  # the safety net collects it a few minutes later
+        logger.exception("Could not schedule the profile check of item %s", item_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.db import transaction
 
 from hiroam.api.errors import DomainError
-from hiroam.integrations.errors import ProviderError
 from orders.models import Order, OrderStatus, PaymentStatus
 from orders.services import reservations
 from orders.states import ORDER, advance
@@ -66,19 +66,14 @@ def resend_delivery_email(order_id: Any, *, reason: str) -> Order:
 
 
 def requery_provider(order_id: Any, *, reason: str) -> Order:
-    """Asks eSIM Access now for the profiles of the order's ordered items (a delivery that
-    seems stuck); stores what it has, completes the order if it is all there."""
-    from django.utils import timezone
-
-    from orders.services.provider_events import collect_profiles
+    """Asks eSIM Access for the eSIMs of the order's ordered items, in the background (no
+    provider call inside an admin's transaction); a delivery that seems stuck completes."""
+    from orders.tasks import collect_item_profiles
 
     order = Order.objects.get(pk=order_id)
-    items = order.items.exclude(esim_order_no="")
+    items = [str(pk) for pk in order.items.exclude(esim_order_no="").values_list("pk", flat=True)]
     if not items:
         raise DomainError(f"{order.order_number} has not been ordered from eSIM Access yet.")
-    for item in items:
-        try:
-            collect_profiles(item.pk, timezone.now())
-        except ProviderError as error:
-            raise DomainError(f"{order.order_number}: eSIM Access says {error}") from error
+    for item_id in items:
+        transaction.on_commit(partial(collect_item_profiles.delay, item_id))
     return order

@@ -268,7 +268,12 @@ def test_asking_the_provider_by_hand_delivers_a_stuck_order(provider, sandbox_pa
     order_from_provider(order.pk, timezone.now())
     allocate_order(OrderItem.objects.get().esim_order_no)  # its webhook never delivered
 
-    requery_provider(order.pk, reason="customer waiting")
+    from orders.tasks import collect_item_profiles
+
+    requery_provider(order.pk, reason="customer waiting")  # queued, not run in the request
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PROCESSING
+    collect_item_profiles(str(OrderItem.objects.get().pk))  # what the worker then runs
 
     order.refresh_from_db()
     assert order.status == OrderStatus.COMPLETED
