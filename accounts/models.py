@@ -71,6 +71,37 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = normalize_email_address(self.email)
 
 
+class CustomerProfile(models.Model):
+    """What a customer keeps with us beyond signing in (plan section 3.1, user_profiles): their
+    preferences, their order statistics, and their points balance. The points figures change
+    only together with a row of the points ledger (points.services), under this row's lock."""
+
+    class Currency(models.TextChoices):
+        USD = "USD", "US dollar"
+        IDR = "IDR", "Indonesian rupiah"
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    preferred_currency = models.CharField(
+        max_length=3, choices=Currency.choices, default=Currency.USD
+    )
+    email_notifications = models.BooleanField(default=True)
+
+    points_balance = models.PositiveIntegerField(default=0)
+    total_points_earned = models.PositiveIntegerField(default=0)
+    total_points_spent = models.PositiveIntegerField(default=0)
+    total_points_expired = models.PositiveIntegerField(default=0)
+
+    total_orders = models.PositiveIntegerField(default=0)
+    total_spent_cents = models.PositiveBigIntegerField(default=0)
+    first_order_at = models.DateTimeField(null=True, blank=True)
+    last_order_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user_id}"
+
+
 class AdminAuditEntry(models.Model):
     """One change made through Admin: who, when, to what, and the values before and after.
     Written by accounts.audit, never edited (plan: admin_audit_log)."""

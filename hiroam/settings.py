@@ -416,6 +416,10 @@ if CATALOG_PRICE_RULE not in ("markup", "retail"):
 PAYMENT_FEE_BPS = env.int("PAYMENT_FEE_BPS", default=500)
 PAYMENT_FEE_FIXED_CENTS = env.int("PAYMENT_FEE_FIXED_CENTS", default=50)
 
+# ---------------------------------------------------------------- points
+# Earned points expire this many days after they were earned (first in, first out).
+POINTS_EXPIRE_AFTER_DAYS = env.int("POINTS_EXPIRE_AFTER_DAYS", default=365)
+
 # ---------------------------------------------------------------- orders
 # An order not paid within this many minutes expires; its stock and promo code use go back.
 ORDER_PAYMENT_WINDOW_MINUTES = env.int("ORDER_PAYMENT_WINDOW_MINUTES", default=60)

@@ -1,0 +1,69 @@
+"""The points ledger: append-only rows, each with the balance after it (plan section 3.1,
+points_transactions). Rows are never edited or deleted; a correction is a new row."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class PointsTransaction(models.Model):
+    class Kind(models.TextChoices):
+        EARNED = "earned", "Earned"
+        SPENT = "spent", "Spent"
+        EXPIRED = "expired", "Expired"
+        ADJUSTED = "adjusted", "Adjusted"
+        REVERSED = "reversed", "Reversed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_transactions"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    points = models.IntegerField(help_text="Positive adds to the balance, negative takes.")
+    balance_after = models.PositiveIntegerField()
+    order_id = models.UUIDField(null=True, blank=True, help_text="The order it is about.")
+    reason = models.CharField(
+        max_length=50, help_text="purchase, first_purchase_bonus, refund, admin, …"
+    )
+    note = models.CharField(max_length=255, blank=True)
+    # For earned rows: what is left of them to spend or expire (first in, first out).
+    unused = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    shortfall = models.PositiveIntegerField(
+        default=0, help_text="Points a reversal could not take back (the balance was lower)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            # An order earns its points (and its bonus) once, reverses them once: whatever
+            # retries or duplicate webhooks happen.
+            models.UniqueConstraint(
+                fields=["order_id", "reason"],
+                condition=Q(order_id__isnull=False),
+                name="points_once_per_order_and_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(reason="first_purchase_bonus"),
+                name="points_one_first_purchase_bonus",
+            ),
+            models.CheckConstraint(condition=~Q(points=0), name="points_row_moves_points"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "expires_at"],
+                name="points_unused_by_expiry",
+                condition=Q(unused__gt=0),
+            ),
+            models.Index(fields=["user", "-created_at"], name="points_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.points:+d}"
