@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
@@ -34,6 +35,15 @@ FULFILLING_SECONDS = 600
 def process_paddle_webhook(log_id: str) -> str:
     """Applies one stored Paddle event (a repeat finds it processed and does nothing)."""
     return _apply_stored_event(log_id, process_paddle_event)
+
+
+def _queue_each(task: Any, ids: Iterable[Any]) -> int:
+    """The sweepers' last step: one task per id (each task is safe to run twice)."""
+    count = 0
+    for pk in ids:
+        task.delay(str(pk))
+        count += 1
+    return count
 
 
 def _apply_stored_event(log_id: str, apply: Callable[[str, datetime], str]) -> str:
@@ -67,10 +77,7 @@ def send_email(log_id: str) -> bool:
 def send_stuck_emails() -> int:
     """Every few minutes: emails logged as queued whose queue message was lost are queued
     again (a sent email is never sent twice)."""
-    stuck = emails.stuck_emails(now=timezone.now())
-    for log_id in stuck:
-        send_email.delay(str(log_id))
-    return len(stuck)
+    return _queue_each(send_email, emails.stuck_emails(now=timezone.now()))
 
 
 @shared_task(name="orders.tasks.requeue_stuck_webhooks", acks_late=True)
@@ -78,16 +85,10 @@ def requeue_stuck_webhooks() -> int:
     """Every few minutes: Paddle events stored but not applied (a lost queue message, or
     retries used up) are queued again. Applying one twice changes nothing."""
     now = timezone.now()
-    paddle = stuck_webhooks(now=now)
-    for log_id in paddle:
-        process_paddle_webhook.delay(str(log_id))
-    esim = WebhookLog.objects.filter(
-        pk__in=stuck_webhooks(now=now, source=WebhookLog.Source.ESIM_ACCESS),
-        event_type__in=HANDLED,  # the others wait for their handlers
-    ).values_list("pk", flat=True)
-    for log_id in esim:
-        process_esim_webhook.delay(str(log_id))
-    return len(paddle) + len(esim)
+    esim = stuck_webhooks(now=now, source=WebhookLog.Source.ESIM_ACCESS, event_types=HANDLED)
+    return _queue_each(process_paddle_webhook, stuck_webhooks(now=now)) + _queue_each(
+        process_esim_webhook, esim
+    )
 
 
 @shared_task(name="orders.tasks.forget_expired_idempotency_keys", acks_late=True)
@@ -115,14 +116,14 @@ def requeue_unfulfilled_orders() -> int:
     """Every few minutes: paid orders whose eSIMs were never ordered are queued again."""
     # An order a task worked on in the last minutes is left to that task's own retries, so
     # retry chains never pile up while the provider is down.
-    stuck = [
-        order_id
-        for order_id in orders_awaiting_provider(now=timezone.now())
-        if cache.get(f"{FULFILLING}{order_id}") is None
-    ]
-    for order_id in stuck:
-        fulfil_order.delay(str(order_id))
-    return len(stuck)
+    return _queue_each(
+        fulfil_order,
+        [
+            order_id
+            for order_id in orders_awaiting_provider(now=timezone.now())
+            if cache.get(f"{FULFILLING}{order_id}") is None
+        ],
+    )
 
 
 @shared_task(

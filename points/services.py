@@ -84,24 +84,24 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
     rest recorded as shortfall. Once per order. Returns the points taken back."""
     with transaction.atomic():
         profile = locked_profile(user_id)
-        earned = sum(
-            PointsTransaction.objects.filter(
-                user_id=user_id, order_id=order_id, kind=Kind.EARNED
-            ).values_list("points", flat=True)
-        )
+        if PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists():
+            return 0  # reversed already
+        earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id)
         taken = min(earned, profile.points_balance)
-        if (
-            earned <= 0
-            or PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists()
-        ):
-            return 0
-        if taken == 0:  # nothing left to take: the shortfall is still recorded, as a note
-            logger.warning("Refund of %s: %s points could not be taken back", order_id, earned)
+        if taken <= 0:  # nothing to take back (a ledger row cannot move zero points)
+            if earned > 0:
+                logger.warning("Refund of %s: %s points could not be taken back", order_id, earned)
             return 0
         _use_oldest(profile.user_id, taken)
-        row = _write(profile, Kind.REVERSED, -taken, now, order_id=order_id, reason="refund")
-        if earned > taken:
-            PointsTransaction.objects.filter(pk=row.pk).update(shortfall=earned - taken)
+        _write(
+            profile,
+            Kind.REVERSED,
+            -taken,
+            now,
+            order_id=order_id,
+            reason="refund",
+            shortfall=earned - taken,
+        )
     return taken
 
 
@@ -188,8 +188,11 @@ def _write(
     return row
 
 
-def ledger_total(user_id: Any, kinds: Iterable[str] | None = None) -> int:
+def ledger_total(user_id: Any, kinds: Iterable[str] | None = None, *, order_id: Any = None) -> int:
+    """The sum of the customer's ledger rows (of `kinds`, about `order_id`, if given)."""
     rows = PointsTransaction.objects.filter(user_id=user_id)
     if kinds is not None:
         rows = rows.filter(kind__in=list(kinds))
+    if order_id is not None:
+        rows = rows.filter(order_id=order_id)
     return sum(rows.values_list("points", flat=True))

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -182,10 +183,18 @@ STUCK_BATCH = 500
 GIVE_UP_AFTER_FAILURES = 30  # then it waits in Admin (Webhook logs) for a human
 
 
-def stuck_webhooks(*, now: datetime, source: str = WebhookLog.Source.PADDLE) -> list[Any]:
-    """Events of `source` stored a while ago and still not applied."""
+def stuck_webhooks(
+    *,
+    now: datetime,
+    source: str = WebhookLog.Source.PADDLE,
+    event_types: Iterable[str] | None = None,
+) -> list[Any]:
+    """Events of `source` (of `event_types`, if given) stored a while ago and not applied."""
+    logs = WebhookLog.objects.all()
+    if event_types is not None:
+        logs = logs.filter(event_type__in=list(event_types))
     return list(
-        WebhookLog.objects.filter(
+        logs.filter(
             source=source,
             processed=False,
             created_at__lt=now - STUCK_AFTER,

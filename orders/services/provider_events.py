@@ -80,11 +80,15 @@ def _item_of(content: dict[str, Any]) -> OrderItem:
     return item
 
 
-def collect_profiles(item_id: Any, now: datetime) -> str:
+def collect_profiles(
+    item_id: Any, now: datetime, provider_profiles: list[ProviderProfile] | None = None
+) -> str:
     """Stores the item's profiles from the provider (safe to repeat); completes the order when
-    every item has all of its profiles."""
+    every item has all of its profiles. `provider_profiles`: the provider's answer, when the
+    caller has just asked for it."""
     item = OrderItem.objects.get(pk=item_id)
-    provider_profiles = esim_access_client().query_profiles(order_no=item.esim_order_no)
+    if provider_profiles is None:
+        provider_profiles = esim_access_client().query_profiles(order_no=item.esim_order_no)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=item.order_id)
         known = set(item.profiles.values_list("esim_tran_no", flat=True))

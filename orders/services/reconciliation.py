@@ -63,7 +63,7 @@ def _reconcile_item(item: OrderItem, client: Any, found: dict[str, int], now: da
         found[FulfilmentDrift.Kind.UNKNOWN_TO_US] += _note(
             item.order, FulfilmentDrift.Kind.UNKNOWN_TO_US, ", ".join(missing), now
         )
-        collect_profiles(item.pk, now)
+        collect_profiles(item.pk, now, provider_profiles)
     for profile in provider_profiles:
         lifecycle.apply_status(
             {
