@@ -48,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can log into Admin; what they see there depends on their roles."
     )
     is_active = models.BooleanField(default=True)
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer proved the email is theirs."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
@@ -87,6 +90,8 @@ class CustomerProfile(models.Model):
     email_notifications = models.BooleanField(default=True)
 
     points_balance = models.PositiveIntegerField(default=0)
+    # Held by unpaid orders that redeem points: still in the balance, but not spendable twice.
+    points_reserved = models.PositiveIntegerField(default=0)
     total_points_earned = models.PositiveIntegerField(default=0)
     total_points_spent = models.PositiveIntegerField(default=0)
     total_points_expired = models.PositiveIntegerField(default=0)
@@ -98,8 +103,21 @@ class CustomerProfile(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(points_reserved__lte=models.F("points_balance")),
+                name="profile_reserved_points_within_balance",
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"
+
+    @property
+    def points_available(self) -> int:
+        """What the customer may redeem now: the balance less what unpaid orders hold."""
+        return self.points_balance - self.points_reserved
 
 
 class AdminAuditEntry(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from orders.models import Order, OrderStatus
+from orders.services.customer_stats import refresh_customer_stats
 from points.services import earn_for_order
 
 
@@ -14,6 +15,7 @@ def credit_points_for(order: Order) -> None:
     order; exactly once per order (the ledger refuses a second credit). Guests earn nothing."""
     if order.user_id is None:
         return
+    refresh_customer_stats(order.user_id)
     first = (
         not Order.objects.filter(user_id=order.user_id, status=OrderStatus.COMPLETED)
         .exclude(pk=order.pk)

@@ -186,3 +186,23 @@ def test_a_customers_completed_order_earns_its_points_once_and_a_guests_nothing(
     assert _balance(user) == 149  # 99 + the first-purchase bonus
     assert Order.objects.get(pk=order.pk).points_earned == 149
     assert PointsTransaction.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_profile_counts_completed_orders_and_what_was_paid_for_them():
+    from orders.services.points_handoff import credit_points_for
+    from tests.orders.factories import paid_order
+
+    user = UserFactory.create()
+    first = paid_order(user=user, total_cents=999, subtotal_cents=999, status="completed")
+    second = paid_order(user=user, total_cents=500, subtotal_cents=500, status="completed")
+    paid_order(user=user, total_cents=700, subtotal_cents=700, status="processing")
+
+    credit_points_for(first)
+    credit_points_for(second)
+    credit_points_for(second)  # a duplicate completion counts once
+
+    profile = CustomerProfile.objects.get(user=user)
+    assert (profile.total_orders, profile.total_spent_cents) == (2, 1499)
+    assert profile.first_order_at == min(first.paid_at, second.paid_at)
+    assert profile.last_order_at == max(first.paid_at, second.paid_at)
