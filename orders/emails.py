@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from catalog.price_display import usd_text
+from hiroam.mail import templated_email
 from orders.models import EmailLog, EsimProfile, Order, access_token_for
 
 logger = logging.getLogger(__name__)
@@ -151,16 +152,7 @@ def _delivery(order: Order) -> EmailMultiAlternatives:
 def _message(
     subject: str, template: str, context: dict[str, Any], order: Order, *, html: bool = True
 ) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[order.customer_email],
-    )
-    if html:
-        message.attach_alternative(
-            render_to_string(f"emails/{template}.html", context), "text/html"
-        )
-    return message
+    return templated_email(subject, template, context, [order.customer_email], html=html)
 
 
 def _profile_context(log: EmailLog) -> dict[str, Any]:
