@@ -419,6 +419,14 @@ PAYMENT_FEE_FIXED_CENTS = env.int("PAYMENT_FEE_FIXED_CENTS", default=50)
 # ---------------------------------------------------------------- points
 # Earned points expire this many days after they were earned (first in, first out).
 POINTS_EXPIRE_AFTER_DAYS = env.int("POINTS_EXPIRE_AFTER_DAYS", default=365)
+# Redeeming at checkout: this many points take a dollar off, up to this share (basis points) of
+# what is left to pay after a promo code. Below 100 %: Paddle cannot take a zero payment.
+POINTS_REDEMPTION_POINTS_PER_DOLLAR = env.int("POINTS_REDEMPTION_POINTS_PER_DOLLAR", default=100)
+POINTS_REDEMPTION_MAX_SHARE_BPS = env.int("POINTS_REDEMPTION_MAX_SHARE_BPS", default=5000)
+if POINTS_REDEMPTION_POINTS_PER_DOLLAR < 1:
+    raise ImproperlyConfigured("POINTS_REDEMPTION_POINTS_PER_DOLLAR must be at least 1.")
+if not 0 <= POINTS_REDEMPTION_MAX_SHARE_BPS < 10_000:
+    raise ImproperlyConfigured("POINTS_REDEMPTION_MAX_SHARE_BPS must be from 0 to 9999.")
 
 # ---------------------------------------------------------------- orders
 # An order not paid within this many minutes expires; its stock and promo code use go back.

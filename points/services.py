@@ -1,6 +1,10 @@
 """Every change of a customer's points: one ledger row and the profile's balance, together,
 under the profile's row lock. The balance never goes negative; earned points are used (spent
 or expired) first in, first out.
+
+Points an unpaid order redeems are held (`points_reserved`): still in the balance, but nothing
+else — a second checkout, expiry, a clawback, a staff correction — may take them until the
+order is paid (they are spent) or expires (they are released).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import CustomerProfile, User
-from hiroam.api.errors import BusinessRuleError, DomainError
+from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
 from points.models import PointsTransaction
 from points.rules import FIRST_PURCHASE_BONUS, points_for_paid_cents
 
@@ -27,6 +31,15 @@ def locked_profile(user_id: Any) -> CustomerProfile:
     """The customer's profile, locked for the rest of the transaction (made on first use)."""
     CustomerProfile.objects.get_or_create(user_id=user_id)
     return CustomerProfile.objects.select_for_update().get(user_id=user_id)
+
+
+class NotEnoughPointsError(BusinessRuleError):
+    code = ErrorCode.INSUFFICIENT_POINTS
+
+    def __init__(self, available: int) -> None:
+        super().__init__(
+            f"Only {available} points available.", details={"pointsAvailable": available}
+        )
 
 
 @dataclass(frozen=True)
@@ -68,26 +81,68 @@ def earn_for_order(
 
 
 def spend(*, user_id: Any, points: int, order_id: Any, now: datetime) -> None:
-    """Spends points (oldest first); refused when the balance is short."""
+    """Spends points on an order (oldest first), once per order; refused when fewer are
+    available (held points are not)."""
     if points <= 0:
         raise DomainError("Spend a positive number of points.")
     with transaction.atomic():
         profile = locked_profile(user_id)
-        if points > profile.points_balance:
-            raise BusinessRuleError(f"Only {profile.points_balance} points available.")
-        _use_oldest(profile.user_id, points)
-        _write(profile, Kind.SPENT, -points, now, order_id=order_id, reason="redemption")
+        if _spent_on(order_id):
+            return
+        if points > profile.points_available:
+            raise NotEnoughPointsError(profile.points_available)
+        _spend(profile, points, order_id, now)
+
+
+def hold_for_order(*, user_id: Any, points: int) -> None:
+    """Holds points for an unpaid order that redeems them; refused when fewer are available."""
+    with transaction.atomic():
+        profile = locked_profile(user_id)
+        if points > profile.points_available:
+            raise NotEnoughPointsError(profile.points_available)
+        profile.points_reserved += points
+        profile.save(update_fields=["points_reserved", "updated_at"])
+
+
+def spend_held(*, user_id: Any, points: int, order_id: Any, now: datetime) -> None:
+    """The order holding `points` is paid: they are spent, once (a repeat changes nothing)."""
+    with transaction.atomic():
+        profile = locked_profile(user_id)
+        if _spent_on(order_id):
+            return
+        profile.points_reserved -= min(points, profile.points_reserved)
+        _spend(profile, points, order_id, now)
+
+
+def release_held(*, user_id: Any, points: int) -> None:
+    """The order holding `points` will not be paid: they are free again."""
+    with transaction.atomic():
+        profile = locked_profile(user_id)
+        profile.points_reserved -= min(points, profile.points_reserved)
+        profile.save(update_fields=["points_reserved", "updated_at"])
+
+
+def _spent_on(order_id: Any) -> bool:
+    redemptions = PointsTransaction.objects.filter(order_id=order_id, reason="redemption")
+    return order_id is not None and redemptions.exists()
+
+
+def _spend(profile: CustomerProfile, points: int, order_id: Any, now: datetime) -> None:
+    _use_oldest(profile.user_id, points)
+    _write(profile, Kind.SPENT, -points, now, order_id=order_id, reason="redemption")
 
 
 def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
-    """Takes back what an order earned (it was refunded): as much as the balance allows, the
-    rest recorded as shortfall. Once per order. Returns the points taken back."""
+    """An order was refunded: the points it spent come back (as new points, with a new expiry)
+    and what it earned is taken back — as much as the available balance allows, the rest
+    recorded as shortfall. Once per order. Returns the points taken back."""
     with transaction.atomic():
         profile = locked_profile(user_id)
+        _give_back_spent(profile, order_id, now)
         if PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists():
             return 0  # reversed already
         earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id)
-        taken = min(earned, profile.points_balance)
+        taken = min(earned, profile.points_available)
         if taken <= 0:  # nothing to take back (a ledger row cannot move zero points)
             if earned > 0:
                 logger.warning("Refund of %s: %s points could not be taken back", order_id, earned)
@@ -105,6 +160,26 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
     return taken
 
 
+def _give_back_spent(profile: CustomerProfile, order_id: Any, now: datetime) -> None:
+    spent = -ledger_total(profile.user_id, [Kind.SPENT], order_id=order_id)
+    if spent <= 0:
+        return
+    try:
+        with transaction.atomic():
+            _write(
+                profile,
+                Kind.REVERSED,
+                spent,
+                now,
+                order_id=order_id,
+                reason="refund_redemption",
+                unused=spent,
+                expires_at=now + timedelta(days=settings.POINTS_EXPIRE_AFTER_DAYS),
+            )
+    except IntegrityError:  # given back already
+        profile.refresh_from_db()
+
+
 def adjust(*, user_id: Any, points: int, note: str, by: User | None, now: datetime) -> None:
     """A correction by staff, with its reason; never below zero."""
     if not note.strip():
@@ -112,8 +187,8 @@ def adjust(*, user_id: Any, points: int, note: str, by: User | None, now: dateti
     with transaction.atomic():
         profile = locked_profile(user_id)
         if points < 0:
-            if -points > profile.points_balance:
-                raise BusinessRuleError(f"Only {profile.points_balance} points to take from.")
+            if -points > profile.points_available:
+                raise NotEnoughPointsError(profile.points_available)
             _use_oldest(profile.user_id, -points)
         _write(
             profile,
@@ -131,18 +206,16 @@ def adjust(*, user_id: Any, points: int, note: str, by: User | None, now: dateti
 
 
 def expire_due(*, user_id: Any, now: datetime) -> int:
-    """Writes one `expired` row for the customer's points past their expiry. Returns them."""
+    """Writes one `expired` row for the customer's points past their expiry. Points held by an
+    unpaid order are left until it is paid or released (a later run expires what remains).
+    Returns the points expired."""
     with transaction.atomic():
         profile = locked_profile(user_id)
-        due = list(
-            PointsTransaction.objects.select_for_update().filter(
-                user_id=user_id, unused__gt=0, expires_at__lte=now
-            )
-        )
-        points = min(sum(row.unused for row in due), profile.points_balance)
+        due = PointsTransaction.objects.filter(user_id=user_id, unused__gt=0, expires_at__lte=now)
+        points = min(sum(due.values_list("unused", flat=True)), profile.points_available)
         if points <= 0:
             return 0
-        PointsTransaction.objects.filter(pk__in=[row.pk for row in due]).update(unused=0)
+        _use_oldest(profile.user_id, points)  # the due rows are the oldest
         _write(profile, Kind.EXPIRED, -points, now, reason="expiry")
     return points
 

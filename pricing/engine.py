@@ -295,21 +295,45 @@ class PromoCode:
 
 
 @dataclass(frozen=True)
+class PointsOffer:
+    """Points a signed-in customer offers to pay with: each `points_per_dollar` of them take
+    a dollar off what is left after the code, up to `max_share_bps` of it (never all of it)."""
+
+    points: int
+    points_per_dollar: int
+    max_share_bps: int
+
+    def value_cents(self) -> int:
+        return max(self.points, 0) * 100 // self.points_per_dollar  # floored: no part cents
+
+    def points_for(self, cents: int) -> int:
+        """The fewest points worth `cents` (so no more is taken than the discount needs)."""
+        return -(-cents * self.points_per_dollar // 100)  # rounded up
+
+
+@dataclass(frozen=True)
 class LineTotal:
     line: Line
     subtotal_cents: int
     product_discount_cents: int
     code_discount_cents: int
+    points_discount_cents: int = 0
 
     @property
     def total_cents(self) -> int:
-        return self.subtotal_cents - self.product_discount_cents - self.code_discount_cents
+        return (
+            self.subtotal_cents
+            - self.product_discount_cents
+            - self.code_discount_cents
+            - self.points_discount_cents
+        )
 
 
 @dataclass(frozen=True)
 class OrderTotal:
     lines: tuple[LineTotal, ...]
     code_verdict: Verdict | None
+    points_redeemed: int = 0  # what the points discount costs the customer
 
     @property
     def subtotal_cents(self) -> int:
@@ -324,8 +348,16 @@ class OrderTotal:
         return sum(line.code_discount_cents for line in self.lines)
 
     @property
+    def points_discount_cents(self) -> int:
+        return sum(line.points_discount_cents for line in self.lines)
+
+    @property
+    def total_discount_cents(self) -> int:
+        return self.product_discount_cents + self.code_discount_cents + self.points_discount_cents
+
+    @property
     def total_cents(self) -> int:
-        return self.subtotal_cents - self.product_discount_cents - self.code_discount_cents
+        return self.subtotal_cents - self.total_discount_cents
 
     def breakdown(self) -> dict[str, Any]:
         """Every line and rule, as stored with an order and shown in Admin."""
@@ -340,6 +372,7 @@ class OrderTotal:
                     "subtotal_cents": item.subtotal_cents,
                     "product_discount_cents": item.product_discount_cents,
                     "code_discount_cents": item.code_discount_cents,
+                    "points_discount_cents": item.points_discount_cents,
                     "total_cents": item.total_cents,
                 }
                 for item in self.lines
@@ -351,9 +384,16 @@ class OrderTotal:
                 "applied": self.code_verdict.applied,
                 "reason": self.code_verdict.reason,
             },
+            "points": {
+                "redeemed": self.points_redeemed,
+                "discount_cents": self.points_discount_cents,
+            }
+            if self.points_redeemed
+            else None,
             "subtotal_cents": self.subtotal_cents,
             "product_discount_cents": self.product_discount_cents,
             "code_discount_cents": self.code_discount_cents,
+            "points_discount_cents": self.points_discount_cents,
             "total_cents": self.total_cents,
         }
 
@@ -383,9 +423,11 @@ def _spread(amount: int, weights: Sequence[int]) -> list[int]:
     return shares
 
 
-def order_total(lines: Sequence[Line], code: PromoCode | None = None) -> OrderTotal:
+def order_total(
+    lines: Sequence[Line], code: PromoCode | None = None, points: PointsOffer | None = None
+) -> OrderTotal:
     """Product discounts per line first; then the code on what is left of the lines it covers,
-    if it may combine with product discounts."""
+    if it may combine with product discounts; then points on what is left to pay."""
     subtotals = [line.unit_price_cents * line.quantity for line in lines]
     product = [
         min(line.unit_discount_cents, line.unit_price_cents) * line.quantity for line in lines
@@ -405,12 +447,19 @@ def order_total(lines: Sequence[Line], code: PromoCode | None = None) -> OrderTo
             for index, share in zip(covered, _spread(amount, remaining), strict=True):
                 code_shares[index] = share
             verdict = Verdict(code.code, amount > 0, "applied" if amount else CODE_NOTHING_LEFT)
+    points_shares, redeemed = [0 for _ in lines], 0
+    if points is not None:
+        payable = [subtotals[i] - product[i] - code_shares[i] for i in range(len(lines))]
+        share_bps = min(max(points.max_share_bps, 0), BPS)
+        amount = min(points.value_cents(), sum(payable) * share_bps // BPS)
+        points_shares, redeemed = _spread(amount, payable), points.points_for(amount)
     return OrderTotal(
         lines=tuple(
-            LineTotal(line, subtotals[index], product[index], code_shares[index])
-            for index, line in enumerate(lines)
+            LineTotal(line, subtotals[i], product[i], code_shares[i], points_shares[i])
+            for i, line in enumerate(lines)
         ),
         code_verdict=verdict,
+        points_redeemed=redeemed,
     )
 
 

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from hiroam.api.throttling import email_in_body
 from orders import selectors
+from orders.api.customer_orders import pricing_body
 from orders.idempotency import idempotent
 from orders.models import access_token_for
 from orders.services.checkout import Checkout, create_checkout
@@ -70,15 +71,20 @@ class BreakdownLineSchema(serializers.Serializer[Any]):
     subtotalCents = serializers.IntegerField()
     productDiscountCents = serializers.IntegerField()
     codeDiscountCents = serializers.IntegerField(help_text="This line's share of the code.")
+    pointsDiscountCents = serializers.IntegerField(help_text="This line's share of the points.")
     totalCents = serializers.IntegerField()
 
 
 class BreakdownSchema(serializers.Serializer[Any]):
     lines = BreakdownLineSchema(many=True)
     code = serializers.DictField(help_text="{code, applied, reason}")
+    points = serializers.DictField(
+        allow_null=True, help_text="{redeemed, discountCents}: points paying part of the order."
+    )
     subtotalCents = serializers.IntegerField()
     productDiscountCents = serializers.IntegerField()
     codeDiscountCents = serializers.IntegerField()
+    pointsDiscountCents = serializers.IntegerField()
     totalCents = serializers.IntegerField()
 
 
@@ -149,12 +155,21 @@ class CheckoutInput(serializers.Serializer[Any]):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     code = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    points = serializers.IntegerField(
+        min_value=0,
+        max_value=100_000_000,
+        required=False,
+        default=0,
+        help_text="Signed-in only: pay with up to this many points (100 points = $1 by "
+        "default, at most half of what is left after the code). Only what is needed is used.",
+    )
 
 
 class CheckoutPricingSchema(serializers.Serializer[Any]):
     subtotal = serializers.IntegerField(help_text="USD cents, before any discount.")
     product_discount = serializers.IntegerField()
     code_discount = serializers.IntegerField()
+    points_discount = serializers.IntegerField()
     total = serializers.IntegerField(help_text="What the customer pays.")
 
 
@@ -171,6 +186,7 @@ class CheckoutSchema(serializers.Serializer[Any]):
     )
     expires_at = serializers.DateTimeField(help_text="Unpaid by then, the order expires.")
     pricing = CheckoutPricingSchema()
+    points_redeemed = serializers.IntegerField(help_text="Held now, spent when paid.")
     breakdown = BreakdownSchema()
 
 
@@ -183,12 +199,8 @@ def checkout_body(checkout: Checkout) -> dict[str, Any]:
         "checkout_url": order.paddle_checkout_url,
         "access_token": checkout.access_token,
         "expires_at": order.expires_at.isoformat(),
-        "pricing": {
-            "subtotal": order.subtotal_cents,
-            "product_discount": order.product_discount_cents,
-            "code_discount": order.code_discount_cents,
-            "total": order.total_cents,
-        },
+        "pricing": pricing_body(order),
+        "points_redeemed": order.points_redeemed,
         "breakdown": camel_case(order.pricing_breakdown),
     }
 
@@ -237,6 +249,7 @@ class CheckoutView(APIView):
             name=data.validated_data["name"],
             code=data.validated_data["code"] or None,
             user=request.user if isinstance(request.user, User) else None,
+            points=data.validated_data["points"],
             now=timezone.now(),
         )
         return Response(checkout_body(checkout), status=201)

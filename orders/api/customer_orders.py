@@ -35,6 +35,7 @@ class OrderItemSchema(serializers.ModelSerializer[OrderItem]):
             "product_discount_cents",
             "final_unit_price_cents",
             "code_discount_cents",
+            "points_discount_cents",
             "total_cents",
             "schedule_name",
             "status",
@@ -96,6 +97,7 @@ class OrderSchema(serializers.ModelSerializer[Order]):
             "customer_email",
             "customer_name",
             "points_earned",
+            "points_redeemed",
             "created_at",
             "expires_at",
             "paid_at",
@@ -103,15 +105,21 @@ class OrderSchema(serializers.ModelSerializer[Order]):
         )
 
     def get_pricing(self, order: Order) -> dict[str, int]:
-        return {
-            "subtotal": order.subtotal_cents,
-            "product_discount": order.product_discount_cents,
-            "code_discount": order.code_discount_cents,
-            "total": order.total_cents,
-        }
+        return pricing_body(order)
 
     def get_checkout_url(self, order: Order) -> str | None:
         return order.paddle_checkout_url or None if order.status == OrderStatus.PENDING else None
+
+
+def pricing_body(order: Order) -> dict[str, int]:
+    """The order's amounts in USD cents, as charged."""
+    return {
+        "subtotal": order.subtotal_cents,
+        "product_discount": order.product_discount_cents,
+        "code_discount": order.code_discount_cents,
+        "points_discount": order.points_discount_cents,
+        "total": order.total_cents,
+    }
 
 
 class OrderListView(ListAPIView[Order]):

@@ -80,6 +80,9 @@ class Order(models.Model):
     subtotal_cents = models.PositiveIntegerField()
     product_discount_cents = models.PositiveIntegerField(default=0)
     code_discount_cents = models.PositiveIntegerField(default=0)
+    points_discount_cents = models.PositiveIntegerField(
+        default=0, help_text="Taken off by the customer's points."
+    )
     total_discount_cents = models.PositiveIntegerField(default=0)
     total_cents = models.PositiveIntegerField()
     discount_code = models.ForeignKey(
@@ -109,8 +112,17 @@ class Order(models.Model):
     paddle_checkout_url = models.URLField(max_length=500, blank=True)
     payment_failure_reason = models.CharField(max_length=255, blank=True)
     last_payment_event_at = models.DateTimeField(null=True, blank=True)
+    # A refund asked of Paddle (an adjustment): decided by Paddle, reported by webhook.
+    refund_adjustment_id = models.CharField(max_length=100, blank=True)
+    refund_reason = models.CharField(max_length=255, blank=True)
+    refund_requested_at = models.DateTimeField(null=True, blank=True)
+    refunded_cents = models.PositiveIntegerField(default=0)
+    refunded_at = models.DateTimeField(null=True, blank=True)
 
     points_earned = models.PositiveIntegerField(default=0)
+    points_redeemed = models.PositiveIntegerField(
+        default=0, help_text="Points paying part of this order: held until paid, then spent."
+    )
     points_applied = models.BooleanField(default=False)
     access_token_hash = models.CharField(max_length=64, help_text="SHA-256 of the guest link.")
     metadata = models.JSONField(default=dict, blank=True)
@@ -129,7 +141,9 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    total_discount_cents=F("product_discount_cents") + F("code_discount_cents")
+                    total_discount_cents=F("product_discount_cents")
+                    + F("code_discount_cents")
+                    + F("points_discount_cents")
                 ),
                 name="order_discounts_add_up",
             ),
@@ -184,6 +198,9 @@ class OrderItem(models.Model):
     code_discount_cents = models.PositiveIntegerField(
         default=0, help_text="This line's share of the promo code."
     )
+    points_discount_cents = models.PositiveIntegerField(
+        default=0, help_text="This line's share of the points discount."
+    )
     schedule_name = models.CharField(max_length=100, blank=True)
 
     esim_order_no = models.CharField(max_length=100, blank=True)
@@ -210,8 +227,8 @@ class OrderItem(models.Model):
                 name="order_item_total_adds_up",
             ),
             models.CheckConstraint(
-                condition=Q(code_discount_cents__lte=F("total_cents")),
-                name="order_item_code_share_within_total",
+                condition=Q(total_cents__gte=F("code_discount_cents") + F("points_discount_cents")),
+                name="order_item_shares_within_total",
             ),
         ]
 
@@ -220,4 +237,4 @@ class OrderItem(models.Model):
 
     @property
     def amount_paid_cents(self) -> int:
-        return self.total_cents - self.code_discount_cents
+        return self.total_cents - self.code_discount_cents - self.points_discount_cents

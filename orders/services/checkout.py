@@ -2,8 +2,9 @@
 opens a Paddle transaction at exactly that price.
 
 1. Price the cart (every package purchasable, quantities within limits) — reads only.
-2. One transaction: hold limited stock and the promo code's use under row locks, write the
-   order, its items (the price snapshot) and the engine's breakdown.
+2. One transaction: hold limited stock, the promo code's use and the points the customer
+   redeems under row locks (in that order), write the order, its items (the price snapshot)
+   and the engine's breakdown.
 3. Outside any transaction (a slow provider holds no locks): create the Paddle transaction
    with our prices as non-catalog items and the order in `custom_data`. If Paddle cannot be
    reached, the order fails, what it held is released, and the client is told to retry.
@@ -33,7 +34,7 @@ from orders.services import reservations
 from orders.states import ORDER, advance
 from pricing import engine
 from pricing.models import DiscountCode, DiscountCodeUsage
-from pricing.promo_codes import validate_promo_code
+from pricing.promo_codes import engine_promo_code, validate_promo_code
 
 logger = logging.getLogger(__name__)
 
@@ -66,22 +67,48 @@ def create_checkout(
     code: str | None,
     user: User | None,
     now: datetime,
+    points: int = 0,
 ) -> Checkout:
+    """`points`: at most this many of the signed-in customer's points pay part of the order
+    (see `points_offer` for how much they may)."""
+    if points and user is None:
+        raise DomainError(
+            "Sign in to pay with points.", code=ErrorCode.UNAUTHORIZED, status_code=401
+        )
     cart = priced_cart(items, now)
-    checkout = _place_order(cart, email=email, name=name, code=code, user=user, now=now)
+    checkout = _place_order(
+        cart, email=email, name=name, code=code, user=user, points=points, now=now
+    )
     _open_payment(checkout.order)
     queue_order_confirmation(checkout.order)
     return checkout
 
 
+def points_offer(points: int) -> engine.PointsOffer:
+    """The redemption rule: POINTS_REDEMPTION_POINTS_PER_DOLLAR points take a dollar off,
+    up to POINTS_REDEMPTION_MAX_SHARE_BPS of what is left to pay after the promo code."""
+    return engine.PointsOffer(
+        points=points,
+        points_per_dollar=settings.POINTS_REDEMPTION_POINTS_PER_DOLLAR,
+        max_share_bps=settings.POINTS_REDEMPTION_MAX_SHARE_BPS,
+    )
+
+
 def _place_order(
-    cart: PricedCart, *, email: str, name: str, code: str | None, user: User | None, now: datetime
+    cart: PricedCart,
+    *,
+    email: str,
+    name: str,
+    code: str | None,
+    user: User | None,
+    points: int,
+    now: datetime,
 ) -> Checkout:
     email = normalize_email_address(email)
     for _attempt in range(3):  # an order number drawn twice (1 in 33 million a day) retries
         try:
             with transaction.atomic():
-                order = _write_order(cart, email, name, code, user, now)
+                order = _write_order(cart, email, name, code, user, points, now)
                 return Checkout(order, access_token_for(order.pk))
         except IntegrityError as error:
             if "order_number" not in str(error):
@@ -95,12 +122,12 @@ def _write_order(
     name: str,
     code: str | None,
     user: User | None,
+    points: int,
     now: datetime,
 ) -> Order:
     quantities = {line.package_id: line.quantity for line in cart.lines}
-    reservations.hold_stock(quantities)  # packages first, then the code: one lock order
+    reservations.hold_stock(quantities)  # packages, the code, then the points: one lock order
     discount: DiscountCode | None = None
-    total = engine.order_total(cart.lines)
     if code and code.strip():
         # Locked for the rest of the transaction: its uses (and this customer's) are counted
         # and held by one checkout at a time.
@@ -113,8 +140,15 @@ def _write_order(
             has_purchased_before=has_completed_purchase(user=user, email=email),
             now=now,
         )
-        discount, total = validated.discount, validated.total
+        discount = validated.discount
         reservations.hold_code_use(discount)
+    total = engine.order_total(
+        cart.lines,
+        engine_promo_code(discount) if discount else None,
+        points_offer(points) if points else None,
+    )
+    if user is not None:
+        reservations.hold_points(user_id=user.pk, points=total.points_redeemed)
     order_id = uuid.uuid4()
     order = Order.objects.create(
         id=order_id,
@@ -125,8 +159,10 @@ def _write_order(
         subtotal_cents=total.subtotal_cents,
         product_discount_cents=total.product_discount_cents,
         code_discount_cents=total.code_discount_cents,
-        total_discount_cents=total.product_discount_cents + total.code_discount_cents,
+        points_discount_cents=total.points_discount_cents,
+        total_discount_cents=total.total_discount_cents,
         total_cents=total.total_cents,
+        points_redeemed=total.points_redeemed,
         discount_code=discount,
         discount_code_used=discount.code if discount else "",
         pricing_breakdown=total.breakdown(),
@@ -148,6 +184,7 @@ def _write_order(
             - min(line.line.unit_discount_cents, line.line.unit_price_cents),
             total_cents=line.subtotal_cents - line.product_discount_cents,
             code_discount_cents=line.code_discount_cents,
+            points_discount_cents=line.points_discount_cents,
             schedule_name=line.line.schedule_name,
             created_at=now,
         )

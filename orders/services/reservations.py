@@ -1,8 +1,10 @@
-"""What a pending order holds: units of limited stock and one use of its promo code.
+"""What a pending order holds: units of limited stock, one use of its promo code, and the
+customer's points it redeems.
 
-Held at checkout under row locks, so neither can be oversold; converted when the order is paid
-(the code's use counted, exactly once); released when it expires or fails. Every function here
-runs inside the caller's transaction, with the order row locked by the caller.
+Held at checkout under row locks, so none can be oversold or spent twice; converted when the
+order is paid (the code's use counted and the points spent, exactly once); released when it
+expires or fails. Every function here runs inside the caller's transaction, with the order row
+locked by the caller.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from catalog.cache import invalidate_catalog_cache
 from catalog.models import EsimPackage, StockType
 from hiroam.api.errors import BusinessRuleError, ErrorCode
 from orders.models import Order, OrderItem, Reservation
+from points import services as points_ledger
 from pricing.models import DiscountCode, DiscountCodeUsage
 
 
@@ -54,19 +57,32 @@ def hold_code_use(discount: DiscountCode) -> None:
     DiscountCode.objects.filter(pk=discount.pk).update(reserved_uses=F("reserved_uses") + 1)
 
 
+def hold_points(*, user_id: Any, points: int) -> None:
+    """The customer's points an order redeems, held until it is paid (INSUFFICIENT_POINTS if
+    fewer are available)."""
+    if points > 0:
+        points_ledger.hold_for_order(user_id=user_id, points=points)
+
+
 def convert(order: Order, now: datetime) -> str:
-    """The paid order keeps what it held: the code's held use becomes a use, exactly once (a
-    second call changes nothing). Returns a problem to review ("" for none): a late payment
-    for an expired order whose stock or code use has gone meanwhile."""
+    """The paid order keeps what it held: the code's held use becomes a use and the held
+    points are spent, exactly once (a second call changes nothing). Returns a problem to
+    review ("" for none): a late payment for an expired order whose stock, code use or points
+    have gone meanwhile."""
     if order.reservation == Reservation.CONVERTED:
         return ""
     problem, code_counted = "", True
     if order.reservation == Reservation.RELEASED:
-        problem, code_counted = _take_again(order)
-    elif order.discount_code_id:
-        DiscountCode.objects.filter(pk=order.discount_code_id).update(
-            reserved_uses=F("reserved_uses") - 1, current_uses=F("current_uses") + 1
-        )
+        problem, code_counted = _take_again(order, now)
+    else:
+        if order.discount_code_id:
+            DiscountCode.objects.filter(pk=order.discount_code_id).update(
+                reserved_uses=F("reserved_uses") - 1, current_uses=F("current_uses") + 1
+            )
+        if order.points_redeemed:
+            points_ledger.spend_held(
+                user_id=order.user_id, points=order.points_redeemed, order_id=order.pk, now=now
+            )
     if code_counted:
         DiscountCodeUsage.objects.filter(order_id=order.pk).update(
             status=DiscountCodeUsage.Status.USED, used_at=now
@@ -88,6 +104,8 @@ def release(order: Order) -> bool:
         DiscountCodeUsage.objects.filter(order_id=order.pk).update(
             status=DiscountCodeUsage.Status.RELEASED
         )
+    if order.points_redeemed:
+        points_ledger.release_held(user_id=order.user_id, points=order.points_redeemed)
     order.reservation = Reservation.RELEASED
     return True
 
@@ -108,17 +126,27 @@ def _restock(items: Iterable[OrderItem]) -> None:
         invalidate_catalog_cache()
 
 
-def _take_again(order: Order) -> tuple[str, bool]:
-    """A late payment for an order whose reservation was released: the stock and the code's
-    use are taken again if they are still there. Returns the problem (the customer paid, so
-    the order is kept and flagged, never silently dropped) and whether the code's use was
-    counted."""
+def _take_again(order: Order, now: datetime) -> tuple[str, bool]:
+    """A late payment for an order whose reservation was released: the stock, the code's use
+    and the points are taken again if they are still there. Returns the problem (the customer
+    paid, so the order is kept and flagged, never silently dropped) and whether the code's
+    use was counted."""
     problems = []
     try:
         with transaction.atomic():  # all of its packages' units, or none
             hold_stock({str(item.package_id): item.quantity for item in order.items.all()})
     except BusinessRuleError as error:
         problems.append(f"paid after expiry and {error.message.lower()} Refund it.")
+    if order.points_redeemed:
+        try:
+            with transaction.atomic():
+                points_ledger.spend(
+                    user_id=order.user_id, points=order.points_redeemed, order_id=order.pk, now=now
+                )
+        except BusinessRuleError:
+            problems.append(
+                f"paid after expiry with {order.points_redeemed} points no longer available."
+            )
     if order.discount_code_id:
         counted = (
             DiscountCode.objects.filter(pk=order.discount_code_id)

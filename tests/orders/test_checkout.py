@@ -43,6 +43,7 @@ def test_a_guest_checkout_is_priced_by_the_server_and_opens_a_paddle_payment(
         "subtotal": 5_000,
         "product_discount": 500,
         "code_discount": 1_000,
+        "points_discount": 0,
         "total": 3_500,
     }
     assert data["order_number"].startswith(f"ORD-{timezone.now():%Y%m%d}-")

@@ -71,13 +71,16 @@ def test_the_plans_example_with_its_totals_and_breakdown(api_client, item_a):
                 "subtotalCents": 5_000,
                 "productDiscountCents": 500,
                 "codeDiscountCents": 1_000,
+                "pointsDiscountCents": 0,
                 "totalCents": 3_500,
             }
         ],
         "code": {"code": "SAVE10", "applied": True, "reason": "applied"},
+        "points": None,
         "subtotalCents": 5_000,
         "productDiscountCents": 500,
         "codeDiscountCents": 1_000,
+        "pointsDiscountCents": 0,
         "totalCents": 3_500,
     }
 

@@ -11,6 +11,7 @@ from pricing.engine import (
     Currency,
     DiscountKind,
     Line,
+    PointsOffer,
     Prices,
     PromoCode,
     RecordedPriceChange,
@@ -445,6 +446,53 @@ def test_totals_add_up_and_a_code_never_takes_more_than_allowed(items, code):
         assert total.code_discount_cents == 0
     breakdown = total.breakdown()
     assert sum(line["total_cents"] for line in breakdown["lines"]) == breakdown["total_cents"]
+
+
+def test_points_take_a_dollar_per_hundred_up_to_half_of_what_is_left_to_pay():
+    items = [Line("a", 1, 1000), Line("b", 2, 500, 100)]  # 1000 + 800 to pay
+    half = PointsOffer(points=5000, points_per_dollar=100, max_share_bps=5000)
+
+    assert order_total(items, points=half).points_discount_cents == 900  # capped at 50 %
+    assert order_total(items, points=half).points_redeemed == 900  # no more than needed
+    small = order_total(items, points=PointsOffer(250, 100, 5000))
+    assert (small.points_discount_cents, small.points_redeemed, small.total_cents) == (
+        250,
+        250,
+        1550,
+    )
+    # A coarser rate: 150 points a dollar; 100 points are worth 66 cents, which cost 99 points.
+    coarse = order_total(items, points=PointsOffer(100, 150, 5000))
+    assert (coarse.points_discount_cents, coarse.points_redeemed) == (66, 99)
+    assert coarse.breakdown()["points"] == {"redeemed": 99, "discount_cents": 66}
+
+
+offers = st.builds(
+    PointsOffer,
+    points=st.integers(min_value=0, max_value=1_000_000),
+    points_per_dollar=st.integers(min_value=1, max_value=1000),
+    max_share_bps=st.integers(min_value=0, max_value=BPS - 1),
+)
+
+
+@given(items=lines, code=st.none() | codes, points=offers)
+def test_points_never_pay_more_than_their_share_nor_cost_more_than_offered(items, code, points):
+    without = order_total(items, code)
+    total = order_total(items, code, points)
+
+    payable = without.total_cents
+    assert total.points_discount_cents <= payable * points.max_share_bps // BPS
+    assert total.total_cents == payable - total.points_discount_cents
+    assert payable == 0 or total.total_cents > 0  # points never pay for the whole order
+    assert total.points_redeemed <= points.points
+    # The points taken are worth the discount, and one point fewer would not be.
+    worth = total.points_redeemed * 100 // points.points_per_dollar
+    assert worth >= total.points_discount_cents
+    if total.points_redeemed:
+        assert (total.points_redeemed - 1) * 100 < total.points_discount_cents * (
+            points.points_per_dollar
+        )
+    assert all(line.total_cents >= 0 for line in total.lines)
+    assert total.total_cents == sum(line.total_cents for line in total.lines)
 
 
 @st.composite
