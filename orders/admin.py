@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,10 +20,20 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
+from accounts.models import User
 from catalog.price_display import usd_text
 from hiroam.api.errors import DomainError
 from orders import email_previews
-from orders.models import EmailLog, EsimProfile, FulfilmentDrift, Order, OrderItem, WebhookLog
+from orders.models import (
+    EmailLog,
+    EsimProfile,
+    FulfilmentDrift,
+    Order,
+    OrderItem,
+    PaymentRefund,
+    WebhookLog,
+)
+from orders.services.payment_refunds import request_refund
 from orders.services.review import (
     cancel_unpaid_order,
     flag_for_review,
@@ -106,6 +117,21 @@ class EmailInline(ReadOnlyInline):
     fields = ("created_at", "template_name", "to_email", "status", "sent_at", "error_message")
 
 
+class RefundInline(ReadOnlyInline):
+    model = PaymentRefund
+    fk_name = "order"
+    fields = (
+        "requested_at",
+        "requested_by",
+        "reason",
+        "status",
+        "amount_cents",
+        "paddle_adjustment_id",
+        "decided_at",
+        "error_message",
+    )
+
+
 @admin.register(Order)
 class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     list_display = (
@@ -130,7 +156,7 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     search_fields = ("order_number", "customer_email", "paddle_transaction_id")
     date_hierarchy = "created_at"
     list_select_related = ("discount_code",)
-    inlines = (OrderItemInline, EsimProfileInline, WebhookInline, EmailInline)
+    inlines = (OrderItemInline, RefundInline, EsimProfileInline, WebhookInline, EmailInline)
     action_form = OrderActionForm
     actions = (
         "cancel_unpaid",
@@ -138,6 +164,7 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
         "retry_fulfilment",
         "requery_provider",
         "resend_delivery",
+        "refund_payment",
     )
     exclude = ("access_token_hash", "pricing_breakdown")
     readonly_fields = ("breakdown", "audit_trail")
@@ -169,8 +196,10 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
         queryset: QuerySet[Order],
         name: str,
         service: Callable[..., Order],
+        reason: str = "",
+        every_object: bool = False,
     ) -> None:
-        reason = (request.POST.get("reason") or "").strip() or "by an order manager"
+        reason = reason or (request.POST.get("reason") or "").strip() or "by an order manager"
         done = 0
         for order in queryset:
             try:
@@ -179,6 +208,7 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
                     Order.objects.filter(pk=order.pk),
                     action_name=name,
                     perform=partial(service, order.pk, reason=reason),
+                    every_object=every_object,
                 )
                 done += 1
             except DomainError as error:
@@ -207,6 +237,33 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     @admin.action(description="Resend the eSIM delivery email", permissions=["change"])
     def resend_delivery(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._each(request, queryset, "resend_delivery", resend_delivery_email)
+
+    @admin.action(description="Refund the payment through Paddle…", permissions=["change"])
+    def refund_payment(
+        self, request: HttpRequest, queryset: QuerySet[Order]
+    ) -> TemplateResponse | None:
+        """Money goes back only after a second look: a page lists the orders and their
+        amounts and asks for the reason the customer will be told."""
+        reason = (request.POST.get("refund_reason") or "").strip()
+        if request.POST.get("confirmed") == "yes" and reason:
+            staff = request.user if isinstance(request.user, User) else None
+            ask = partial(request_refund, by=staff, now=timezone.now())
+            # Audited even though the order row itself changes only when Paddle approves.
+            self._each(request, queryset, "refund_payment", ask, reason=reason, every_object=True)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/orders/order/refund_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Refund these payments through Paddle?",
+                "orders": [(order, usd_text(order.total_cents)) for order in queryset],
+                "reason": reason,
+                "missing_reason": request.POST.get("confirmed") == "yes",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.action(description="Mark for review (with the reason above)", permissions=["change"])
     def mark_for_review(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

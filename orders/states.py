@@ -42,9 +42,12 @@ ORDER = Machine(
                 OrderStatus.CANCELLED,
                 OrderStatus.FAILED,
                 OrderStatus.EXPIRED,
+                OrderStatus.REFUNDED,  # paid the wrong amount (flagged), then refunded
             },
-            # A late payment for an expired order is still honoured (when stock allows).
-            OrderStatus.EXPIRED: {OrderStatus.PAID},
+            # A late payment for an expired order is still honoured (when stock allows), or
+            # refunded when it cannot be (a payment that arrived after a cancel too).
+            OrderStatus.EXPIRED: {OrderStatus.PAID, OrderStatus.REFUNDED},
+            OrderStatus.CANCELLED: {OrderStatus.REFUNDED},
             OrderStatus.PAID: {OrderStatus.PROCESSING, OrderStatus.FAILED, OrderStatus.REFUNDED},
             OrderStatus.PROCESSING: {
                 OrderStatus.COMPLETED,

@@ -14,7 +14,7 @@ from hiroam.integrations.errors import ProviderError
 from orders import emails
 from orders.idempotency import forget_expired_keys
 from orders.models import WebhookLog
-from orders.services import provider_events, reconciliation
+from orders.services import payment_refunds, provider_events, reconciliation
 from orders.services.expiry import expire_unpaid_orders
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from orders.services.payments import note_webhook_failure, process_paddle_event, stuck_webhooks
@@ -165,3 +165,10 @@ def collect_item_profiles(item_id: str) -> str:
     lost ORDER_STATUS costs under a minute), or by an order manager. A no-op once they are all
     stored; "still allocating" is retried for a few minutes, then the safety net takes over."""
     return provider_events.collect_profiles(item_id, timezone.now())
+
+
+@shared_task(name="orders.tasks.send_refund", acks_late=True)
+def send_refund(refund_id: int) -> str:
+    """Asks Paddle for one requested refund. Never retried blindly: a second request could
+    refund twice; a refund Paddle could not take is marked failed for a human."""
+    return payment_refunds.send_refund(refund_id, now=timezone.now())

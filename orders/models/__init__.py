@@ -12,6 +12,7 @@ from orders.models.orders import (
 )
 from orders.models.profiles import EsimProfile, ProfileStatus, RefundStatus, SmdpStatus
 from orders.models.records import EmailLog, FulfilmentDrift, IdempotencyKey, WebhookLog
+from orders.models.refunds import PaymentRefund
 
 __all__ = [
     "EmailLog",
@@ -22,6 +23,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "OrderStatus",
+    "PaymentRefund",
     "PaymentStatus",
     "ProfileStatus",
     "RefundStatus",

@@ -112,11 +112,6 @@ class Order(models.Model):
     paddle_checkout_url = models.URLField(max_length=500, blank=True)
     payment_failure_reason = models.CharField(max_length=255, blank=True)
     last_payment_event_at = models.DateTimeField(null=True, blank=True)
-    # A refund asked of Paddle (an adjustment): decided by Paddle, reported by webhook.
-    refund_adjustment_id = models.CharField(max_length=100, blank=True)
-    refund_reason = models.CharField(max_length=255, blank=True)
-    refund_requested_at = models.DateTimeField(null=True, blank=True)
-    refunded_cents = models.PositiveIntegerField(default=0)
     refunded_at = models.DateTimeField(null=True, blank=True)
 
     points_earned = models.PositiveIntegerField(default=0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 
 from orders.models import Order, OrderStatus
@@ -15,25 +16,26 @@ from points.services import locked_profile
 
 def refresh_customer_stats(user_id: Any) -> None:
     """Completed orders count (a refunded one no longer does); spent is what was paid for
-    them. Runs in the caller's transaction, under the profile's row lock."""
+    them. Under the profile's row lock (held until the caller's transaction ends)."""
     if user_id is None:
         return
-    profile = locked_profile(user_id)
-    stats = Order.objects.filter(user_id=user_id, status=OrderStatus.COMPLETED).aggregate(
-        orders=Count("pk"),
-        spent=Sum("total_cents"),
-        first=Min("paid_at"),
-        last=Max("paid_at"),
-    )
-    profile.total_orders = stats["orders"]
-    profile.total_spent_cents = stats["spent"] or 0
-    profile.first_order_at, profile.last_order_at = stats["first"], stats["last"]
-    profile.save(
-        update_fields=[
-            "total_orders",
-            "total_spent_cents",
-            "first_order_at",
-            "last_order_at",
-            "updated_at",
-        ]
-    )
+    with transaction.atomic():
+        profile = locked_profile(user_id)
+        stats = Order.objects.filter(user_id=user_id, status=OrderStatus.COMPLETED).aggregate(
+            orders=Count("pk"),
+            spent=Sum("total_cents"),
+            first=Min("paid_at"),
+            last=Max("paid_at"),
+        )
+        profile.total_orders = stats["orders"]
+        profile.total_spent_cents = stats["spent"] or 0
+        profile.first_order_at, profile.last_order_at = stats["first"], stats["last"]
+        profile.save(
+            update_fields=[
+                "total_orders",
+                "total_spent_cents",
+                "first_order_at",
+                "last_order_at",
+                "updated_at",
+            ]
+        )

@@ -4,7 +4,8 @@ processed in a worker, under the order's row lock, idempotently:
 - `transaction.completed` / `transaction.paid`: the order is paid, the Paddle customer kept,
   its promo code use counted, and it is handed to fulfilment — each exactly once, however many
   times and in whatever order the events arrive;
-- `transaction.payment_failed`: recorded; the order stays payable in the same checkout.
+- `transaction.payment_failed`: recorded; the order stays payable in the same checkout;
+- `adjustment.created` / `adjustment.updated`: a refund's progress (services.payment_refunds).
 
 A payment for an order we do not know, or of another amount or currency, is never fulfilled:
 the order (when there is one) is flagged for review.
@@ -26,6 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from orders.models import Order, OrderStatus, PaymentStatus, WebhookLog
 from orders.services import reservations
+from orders.services.payment_refunds import ADJUSTMENT_EVENTS, record_adjustment
 from orders.states import ORDER, PAYMENT, advance
 
 logger = logging.getLogger(__name__)
@@ -73,10 +75,10 @@ def process_paddle_event(log_id: Any, now: datetime) -> str:
         if log.processed:
             return "already processed"
         data = log.payload.get("data") or {}
-        order = _order_of(data)
-        if log.event_type in PAID_EVENTS | FAILED_EVENTS and order is None:
+        order = _order_of(data, log.event_type)
+        if log.event_type in PAID_EVENTS | FAILED_EVENTS | ADJUSTMENT_EVENTS and order is None:
             outcome = "no such order"
-            log.error_message = "A payment for an order we do not know: check it in Paddle."
+            log.error_message = "About an order we do not know: check it in Paddle."
             logger.error("Paddle %s for an unknown order: %s", log.event_type, data.get("id"))
         elif order is None:
             outcome = "ignored"
@@ -87,6 +89,8 @@ def process_paddle_event(log_id: Any, now: datetime) -> str:
                 outcome = record_payment(order, data, occurred, now)
             elif log.event_type in FAILED_EVENTS:
                 outcome = record_payment_failure(order, data, occurred)
+            elif log.event_type in ADJUSTMENT_EVENTS:
+                outcome = record_adjustment(order, data, now)
             else:
                 outcome = "ignored"
         log.processed, log.processed_at = True, now
@@ -94,9 +98,14 @@ def process_paddle_event(log_id: Any, now: datetime) -> str:
     return outcome
 
 
-def _order_of(data: dict[str, Any]) -> Order | None:
-    order_id = (data.get("custom_data") or {}).get("order_id")
+def _order_of(data: dict[str, Any], event_type: str) -> Order | None:
     orders = Order.objects.select_for_update()
+    if event_type in ADJUSTMENT_EVENTS:  # about a transaction: its id is all it carries
+        transaction_id = data.get("transaction_id")
+        return (
+            orders.filter(paddle_transaction_id=transaction_id).first() if transaction_id else None
+        )
+    order_id = (data.get("custom_data") or {}).get("order_id")
     if order_id:
         try:
             found = orders.filter(pk=uuid.UUID(str(order_id))).first()

@@ -1,0 +1,177 @@
+"""Refunding a customer's payment through Paddle (plan 6.2, Paddle adjustments).
+
+1. An order manager asks (Admin): a `PaymentRefund` is recorded under the order's lock — one
+   in flight per order, so a double click never asks twice — and a worker is queued.
+2. The worker claims it and asks Paddle (`POST /adjustments`), outside any transaction. Paddle
+   starts it `pending_approval`. If Paddle cannot be asked, the refund is `failed` and the order
+   flagged; a timed-out request that did reach Paddle is matched by its webhook instead.
+3. Paddle's `adjustment.created` / `adjustment.updated` webhooks report the outcome. An approved
+   full refund makes the order and its payment `refunded`, gives back what an unpaid order
+   still held, reverses the order's points (taken back what it earned, returned what it spent)
+   and updates the customer's stats — once, whatever the duplicates. A rejected or partial
+   refund (made in Paddle's dashboard) flags the order for a human.
+
+Cancelling the order's eSIMs at the provider is not part of it: unused eSIMs are recovered by
+the 90-day refund job.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from hiroam.api.errors import BusinessRuleError, ConflictError
+from hiroam.integrations.errors import ProviderError
+from hiroam.integrations.paddle import paddle_client
+from orders.models import Order, OrderStatus, PaymentRefund, PaymentStatus
+from orders.services import reservations
+from orders.services.customer_stats import refresh_customer_stats
+from orders.services.review import flag_for_review
+from orders.states import ORDER, PAYMENT, advance
+from points.services import reverse_order
+
+logger = logging.getLogger(__name__)
+Status = PaymentRefund.Status
+ADJUSTMENT_EVENTS = frozenset({"adjustment.created", "adjustment.updated"})
+# Paddle's outcome never goes backwards: a late `pending_approval` does not undo a decision.
+RANK = {
+    Status.REQUESTED: 0,
+    Status.FAILED: 0,
+    Status.PENDING_APPROVAL: 1,
+    Status.APPROVED: 2,
+    Status.REJECTED: 2,
+}
+
+
+def request_refund(order_id: Any, *, reason: str, by: User | None, now: datetime) -> Order:
+    """Asks for the whole payment back (sent to Paddle by a worker once this commits)."""
+    from orders.tasks import send_refund
+
+    if not reason.strip():
+        raise BusinessRuleError("Say why the order is refunded (the customer may ask).")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.payment_status != PaymentStatus.COMPLETED or not order.paddle_transaction_id:
+            raise BusinessRuleError(f"{order.order_number} is not paid: nothing to refund.")
+        try:
+            with transaction.atomic():
+                refund = PaymentRefund.objects.create(
+                    order=order, reason=reason.strip()[:255], requested_by=by, requested_at=now
+                )
+        except IntegrityError as error:
+            raise ConflictError(
+                f"{order.order_number} already has a refund in progress."
+            ) from error
+        transaction.on_commit(lambda: send_refund.delay(refund.pk))
+    return order
+
+
+def send_refund(refund_id: Any, *, now: datetime) -> str:
+    """Asks Paddle for a requested refund, once: the worker that claims it sends it."""
+    claimed = PaymentRefund.objects.filter(
+        pk=refund_id, status=Status.REQUESTED, sent_at__isnull=True
+    ).update(sent_at=now)
+    if not claimed:
+        return "already sent"
+    refund = PaymentRefund.objects.select_related("order").get(pk=refund_id)
+    try:
+        adjustment = paddle_client().create_refund(
+            transaction_id=refund.order.paddle_transaction_id or "", reason=refund.reason
+        )
+    except ProviderError as error:
+        logger.warning("Paddle refused the refund of %s: %s", refund.order.order_number, error)
+        with transaction.atomic():
+            PaymentRefund.objects.filter(pk=refund.pk, status=Status.REQUESTED).update(
+                status=Status.FAILED, error_message=str(error)[:2000]
+            )
+            flag_for_review(
+                refund.order_id,
+                reason=f"Paddle could not refund: {error}. Check Paddle, then retry.",
+            )
+        return "failed"
+    with transaction.atomic():
+        refund = PaymentRefund.objects.select_for_update().get(pk=refund.pk)
+        if not refund.paddle_adjustment_id:  # the webhook may have told us first
+            refund.paddle_adjustment_id = adjustment.id
+        _advance(refund, adjustment.status, adjustment.total_cents, now)
+        refund.save()
+    return refund.status
+
+
+def record_adjustment(order: Order, data: dict[str, Any], now: datetime) -> str:
+    """Applies Paddle's news about a refund of `order` (locked by the caller)."""
+    if data.get("action") != "refund":
+        return "ignored"
+    adjustment_id = str(data.get("id") or "")
+    refunds = PaymentRefund.objects.select_for_update().filter(order=order)
+    # Ours, known by its id; or ours, before the worker stored the id; or made in Paddle.
+    refund = (
+        refunds.filter(paddle_adjustment_id=adjustment_id).first()
+        or refunds.filter(paddle_adjustment_id="").order_by("-requested_at").first()
+    )
+    if refund is None:
+        refund = PaymentRefund(
+            order=order, reason=str(data.get("reason") or "Refunded in Paddle")[:255]
+        )
+    refund.paddle_adjustment_id = adjustment_id
+    refund.is_full = data.get("type", "full") == "full"
+    amount = _cents((data.get("totals") or {}).get("total"))
+    was = refund.status
+    _advance(refund, str(data.get("status") or ""), amount, now)
+    refund.save()
+    if refund.status == was:
+        return "no change"
+    if refund.status == Status.REJECTED:
+        _flag(order, f"Paddle rejected the refund ({adjustment_id}).")
+        return "refund rejected"
+    if refund.status == Status.APPROVED:
+        return _refunded(order, refund, now)
+    return "refund pending"
+
+
+def _refunded(order: Order, refund: PaymentRefund, now: datetime) -> str:
+    if not refund.is_full:
+        _flag(
+            order,
+            f"Partly refunded in Paddle ({refund.amount_cents} cents): points and eSIMs "
+            "unchanged; decide what else to do.",
+        )
+        return "partly refunded"
+    advance(order, PAYMENT, PaymentStatus.REFUNDED)
+    if order.status != OrderStatus.REFUNDED:
+        advance(order, ORDER, OrderStatus.REFUNDED)
+    reservations.release(order)  # a flagged, never-fulfilled order may still hold stock
+    order.refunded_at = now
+    order.save(
+        update_fields=["status", "payment_status", "reservation", "refunded_at", "updated_at"]
+    )
+    if order.user_id is not None:
+        reverse_order(user_id=order.user_id, order_id=order.pk, now=now)
+        refresh_customer_stats(order.user_id)
+    logger.info("Order %s refunded (%s)", order.order_number, refund.paddle_adjustment_id)
+    return "refunded"
+
+
+def _advance(refund: PaymentRefund, status: str, amount_cents: int, now: datetime) -> None:
+    if status not in RANK or RANK[Status(status)] <= RANK[Status(refund.status)]:
+        return
+    refund.status = status
+    refund.amount_cents = amount_cents or refund.amount_cents
+    if status in (Status.APPROVED, Status.REJECTED):
+        refund.decided_at = now
+
+
+def _flag(order: Order, reason: str) -> None:
+    flag_for_review(order.pk, reason=reason)
+    order.refresh_from_db()
+
+
+def _cents(value: Any) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return 0
