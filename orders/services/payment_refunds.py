@@ -18,7 +18,7 @@ the 90-day refund job.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -36,6 +36,7 @@ from points.services import reverse_order
 
 logger = logging.getLogger(__name__)
 Status = PaymentRefund.Status
+STALE_REQUEST = timedelta(minutes=15)
 ADJUSTMENT_EVENTS = frozenset({"adjustment.created", "adjustment.updated"})
 # Paddle's outcome never goes backwards: a late `pending_approval` does not undo a decision.
 RANK = {
@@ -57,6 +58,10 @@ def request_refund(order_id: Any, *, reason: str, by: User | None, now: datetime
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.payment_status != PaymentStatus.COMPLETED or not order.paddle_transaction_id:
             raise BusinessRuleError(f"{order.order_number} is not paid: nothing to refund.")
+        # A request whose worker died (or was never queued) blocks no one for long.
+        order.refunds.filter(status=Status.REQUESTED, requested_at__lt=now - STALE_REQUEST).update(
+            status=Status.FAILED, error_message="No answer from Paddle recorded: asked again."
+        )
         try:
             with transaction.atomic():
                 refund = PaymentRefund.objects.create(
@@ -66,8 +71,15 @@ def request_refund(order_id: Any, *, reason: str, by: User | None, now: datetime
             raise ConflictError(
                 f"{order.order_number} already has a refund in progress."
             ) from error
-        transaction.on_commit(lambda: send_refund.delay(refund.pk))
+        transaction.on_commit(lambda: _queue(send_refund, refund.pk))
     return order
+
+
+def _queue(task: Any, refund_id: int) -> None:
+    try:
+        task.delay(refund_id)
+    except Exception:  # the queue is down: the request stays requested, and may be asked again
+        logger.exception("Could not queue refund %s", refund_id)
 
 
 def send_refund(refund_id: Any, *, now: datetime) -> str:

@@ -2,6 +2,8 @@
 once, applied when Paddle's adjustment webhook says approved — the order refunded, its points
 reversed (earned taken back, spent returned), the customer's stats updated — exactly once."""
 
+from datetime import timedelta
+
 import pytest
 import requests
 from django.utils import timezone
@@ -152,6 +154,13 @@ def test_only_a_paid_order_is_refunded_and_only_one_refund_at_a_time(customer, c
         request_refund(completed_order.pk, reason="asked again", by=None, now=timezone.now())
 
     assert PaymentRefund.objects.count() == 1
+    # A request no worker ever sent does not block the order for good.
+    later = timezone.now() + timedelta(minutes=20)
+    request_refund(completed_order.pk, reason="asked again", by=None, now=later)
+    assert sorted(PaymentRefund.objects.values_list("status", flat=True)) == [
+        Status.FAILED,
+        Status.REQUESTED,
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
