@@ -185,6 +185,7 @@ THROTTLE_RATES = {
     "register": "5/min",
     "token_refresh": "30/min",
     "me": "60/min",
+    "points": "30/min",
 } | env.dict("THROTTLE_RATES", default={})
 
 REST_FRAMEWORK = {
