@@ -98,4 +98,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         every_seconds=300,
         expire_seconds=240,
     ),
+    PeriodicJob(
+        name="Expire points",
+        task="points.tasks.expire_points",
+        description="Daily: customers' unused points past their expiry are expired (FIFO).",
+        cron="20 1 * * *",
+    ),
 )
