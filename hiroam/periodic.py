@@ -104,4 +104,10 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Daily: customers' unused points past their expiry are expired (FIFO).",
         cron="20 1 * * *",
     ),
+    PeriodicJob(
+        name="Points expiry notices",
+        task="points.tasks.queue_expiry_notices",
+        description="Daily: one email per customer and day for points expiring within 30 days.",
+        cron="40 8 * * *",  # after the expiry job; 15:40 in Jakarta
+    ),
 )

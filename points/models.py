@@ -64,6 +64,51 @@ class PointsTransaction(models.Model):
             ),
             models.Index(fields=["user", "-created_at"], name="points_by_user"),
         ]
+        # Rows are never edited in Admin; staff who may correct a balance add a row.
+        permissions = [("adjust_points", "Can adjust customers' points (with a reason)")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} {self.points:+d}"
+
+
+class PointsExpiryNotice(models.Model):
+    """The "your points expire soon" email for one customer and one expiry date: its row is
+    what makes it go at most once (written in the transaction that queues it)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (nothing left to expire, or emails turned off)"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="points_expiry_notices"
+    )
+    expires_on = models.DateField(help_text="The day (UTC) the points expire.")
+    points = models.PositiveIntegerField(help_text="Points expiring that day, as last counted.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    retry_count = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "expires_on"], name="points_one_expiry_notice_per_date"
+            ),
+        ]
+        indexes = [
+            # The sweeper's question: which notices have not gone yet.
+            models.Index(
+                fields=["status", "created_at"],
+                name="points_notice_unsent",
+                condition=~Q(status__in=["sent", "skipped"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.points} points on {self.expires_on}"

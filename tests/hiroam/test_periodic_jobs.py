@@ -16,7 +16,7 @@ def test_every_declared_job_names_a_registered_task():
 def test_the_points_jobs_run_daily():
     jobs = {job.task: job for job in PERIODIC_JOBS}
 
-    for task in ("points.tasks.expire_points",):
+    for task in ("points.tasks.expire_points", "points.tasks.queue_expiry_notices"):
         cron = jobs[task].cron
         assert cron is not None
         assert cron.split()[2:] == ["*", "*", "*"]
