@@ -47,10 +47,16 @@ VIEW_ANALYTICS = Role(
     "Read the analytics dashboard.",
     frozenset(),
 )
+# Customers' points: seen (figures, ledger, expiry notices) and corrected with a reason.
+_CUSTOMER_POINTS = _crud(
+    "points", "customer", "pointstransaction", "pointsexpirynotice", actions=("view",)
+) | frozenset({"points.adjust_points"})
+
 MANAGE_USERS = Role(
     "User managers",
-    "Manage customer and staff accounts and give staff their roles.",
-    _crud("accounts", "user") | _crud("auth", "group", actions=("view",)),
+    "Manage customer and staff accounts, give staff their roles, and see and adjust customers' "
+    "points.",
+    _crud("accounts", "user") | _crud("auth", "group", actions=("view",)) | _CUSTOMER_POINTS,
 )
 _OPERATIONS = (
     _crud("accounts", "adminauditentry", actions=("view",))
@@ -60,12 +66,13 @@ _OPERATIONS = (
 
 ADMIN = Role(
     "Admins",
-    "Everything a shop admin does: packages, prices, discounts, orders, analytics, the audit trail "
-    "and pausing periodic jobs.",
+    "Everything a shop admin does: packages, prices, discounts, orders, customers' points, "
+    "analytics, the audit trail and pausing periodic jobs.",
     MANAGE_PACKAGES.permissions
     | MANAGE_DISCOUNTS.permissions
     | MANAGE_ORDERS.permissions
     | VIEW_ANALYTICS.permissions
+    | _CUSTOMER_POINTS
     | _OPERATIONS,
 )
 SUPER_ADMIN = Role(

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import CustomerProfile
+
 
 class PointsTransaction(models.Model):
     class Kind(models.TextChoices):
@@ -112,3 +114,16 @@ class PointsExpiryNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.points} points on {self.expires_on}"
+
+
+class Customer(CustomerProfile):
+    """A customer as the points console shows them: their profile's figures, read-only (the
+    points change only through the ledger's services)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "customer"
+        verbose_name_plural = "customers"
+
+    def __str__(self) -> str:
+        return self.user.email
