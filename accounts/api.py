@@ -1,10 +1,10 @@
-"""Customer authentication and profile: register, log in, refresh, log out, me."""
+"""Customer authentication: register, log in, refresh, log out."""
 
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -112,12 +112,3 @@ class LogoutView(APIView):
         data.is_valid(raise_exception=True)
         services.log_out(refresh_token=data.validated_data["refresh"])
         return Response(None)
-
-
-class MeView(APIView):
-    permission_classes = (IsAuthenticated,)
-    throttle_scope = "me"
-
-    @extend_schema(responses={200: UserOutput}, tags=["account"])
-    def get(self, request: Request) -> Response:
-        return Response(UserOutput(request.user).data)

@@ -1,4 +1,5 @@
-"""Writes for accounts: registering customers, signing in and out, applying staff roles."""
+"""Writes for accounts: registering customers, signing in and out, customers changing their
+details, applying staff roles."""
 
 from typing import Any
 
@@ -16,7 +17,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.models import User, normalize_email_address
+from accounts.models import CustomerProfile, User, normalize_email_address
 from accounts.roles import Role
 from hiroam.api.errors import ConflictError, DomainError, ErrorCode
 
@@ -54,6 +55,39 @@ def register_customer(*, email: str, password: str, full_name: str = "") -> User
             return User.objects.create_user(email=email, password=password, full_name=full_name)
     except IntegrityError as error:  # two registrations raced past the check above
         raise EmailTakenError() from error
+
+
+def update_customer_details(
+    *,
+    user_id: Any,
+    full_name: str | None = None,
+    phone: str | None = None,
+    preferred_currency: str | None = None,
+    email_notifications: bool | None = None,
+) -> User:
+    """Changes what the customer may change about themself (None leaves a value as it is).
+    The profile is changed under its row lock, like the points services change it, so neither
+    overwrites the other's fields."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        account = {"full_name": full_name, "phone": phone}
+        changed = [name for name, value in account.items() if value is not None]
+        for name in changed:
+            setattr(user, name, account[name])
+        if changed:
+            user.save(update_fields=changed)
+        preferences = {
+            "preferred_currency": preferred_currency,
+            "email_notifications": email_notifications,
+        }
+        changed = [name for name, value in preferences.items() if value is not None]
+        if changed:
+            CustomerProfile.objects.get_or_create(user_id=user.pk)
+            profile = CustomerProfile.objects.select_for_update().get(user_id=user.pk)
+            for name in changed:
+                setattr(profile, name, preferences[name])
+            profile.save(update_fields=[*changed, "updated_at"])
+    return user
 
 
 def issue_tokens(user: User) -> dict[str, str]:

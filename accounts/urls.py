@@ -1,11 +1,11 @@
 from django.urls import path
 
-from accounts import api
+from accounts import api, me_api
 
 urlpatterns = [
     path("auth/register", api.RegisterView.as_view(), name="auth-register"),
     path("auth/login", api.LoginView.as_view(), name="auth-login"),
     path("auth/refresh", api.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout", api.LogoutView.as_view(), name="auth-logout"),
-    path("me", api.MeView.as_view(), name="me"),
+    path("me", me_api.MeView.as_view(), name="me"),
 ]

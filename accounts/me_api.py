@@ -1,0 +1,85 @@
+"""The signed-in customer's own account: GET and PATCH /me (details and preferences)."""
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import CustomerProfile, User
+from accounts.selectors import customer_details
+
+# Digits with the usual separators, an optional leading +; at least 6 digits in all.
+phone_number = RegexValidator(
+    r"^\+?(?:[ ().\-]*[0-9]){6,20}[ ().\-]*$",
+    "Enter a phone number: digits, optionally a leading + and spaces, dots, dashes or brackets.",
+)
+
+
+def signed_in_customer(request: Request) -> User:
+    user = request.user
+    if not isinstance(user, User):  # IsAuthenticated ran first; this narrows the type
+        raise NotAuthenticated()
+    return user
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField(help_text="Read-only here.")
+    email_verified = serializers.BooleanField()
+    full_name = serializers.CharField()
+    phone = serializers.CharField()
+    preferred_currency = serializers.ChoiceField(choices=CustomerProfile.Currency.choices)
+    email_notifications = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+
+
+class MeView(APIView):
+    permission_classes = (IsAuthenticated,)
+    throttle_scope = "me"
+
+    class MeInput(serializers.Serializer):
+        full_name = serializers.CharField(max_length=255, allow_blank=True, required=False)
+        phone = serializers.CharField(
+            max_length=50, allow_blank=True, required=False, validators=[phone_number]
+        )
+        preferred_currency = serializers.ChoiceField(
+            choices=CustomerProfile.Currency.choices, required=False
+        )
+        email_notifications = serializers.BooleanField(required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            # A field we do not change is refused rather than silently ignored: the client
+            # would otherwise believe it was saved.
+            unknown = sorted(set(self.initial_data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            "The email address cannot be changed here."
+                            if name == "email"
+                            else "Unknown field."
+                        ]
+                        for name in unknown
+                    }
+                )
+            return attrs
+
+    @extend_schema(responses={200: MeOutput}, tags=["account"])
+    def get(self, request: Request) -> Response:
+        return Response(MeOutput(customer_details(signed_in_customer(request))).data)
+
+    @extend_schema(request=MeInput, responses={200: MeOutput}, tags=["account"])
+    def patch(self, request: Request) -> Response:
+        data = self.MeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.update_customer_details(
+            user_id=signed_in_customer(request).pk, **data.validated_data
+        )
+        return Response(MeOutput(customer_details(user)).data)
