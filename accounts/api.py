@@ -1,24 +1,42 @@
-"""Customer authentication: register, log in, refresh, log out."""
+"""Customer authentication: register, log in, refresh, log out, verify the email."""
 
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import email_verification, services
+from accounts.me_api import signed_in_customer
 from accounts.models import User
 from hiroam.api.throttling import email_in_body
 
+VerificationOutput = inline_serializer(
+    "EmailVerification",
+    {
+        "email": serializers.EmailField(),
+        "email_verified": serializers.BooleanField(),
+        "verification_sent": serializers.BooleanField(
+            help_text="Whether a new link is on its way (never once verified)."
+        ),
+    },
+)
+
 
 class UserOutput(serializers.ModelSerializer):
+    email_verified = serializers.SerializerMethodField()
+
     class Meta:
         model = User
-        fields = ("id", "email", "full_name", "date_joined")
+        fields = ("id", "email", "email_verified", "full_name", "date_joined")
         read_only_fields = fields
+
+    def get_email_verified(self, user: User) -> bool:
+        return user.email_verified_at is not None
 
 
 TokensOutput = inline_serializer(
@@ -112,3 +130,40 @@ class LogoutView(APIView):
         data.is_valid(raise_exception=True)
         services.log_out(refresh_token=data.validated_data["refresh"])
         return Response(None)
+
+
+class VerifyEmailView(APIView):
+    """The token from the verification email (apps open the link themselves and post it)."""
+
+    permission_classes = (AllowAny,)
+    authentication_classes = ()
+    throttle_scope = "verify_email"
+
+    class VerifyEmailInput(serializers.Serializer):
+        token = serializers.CharField(max_length=500)
+
+    @extend_schema(request=VerifyEmailInput, responses={200: VerificationOutput}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = self.VerifyEmailInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = email_verification.confirm_email(
+            token=data.validated_data["token"], now=timezone.now()
+        )
+        return Response({"email": user.email, "email_verified": True, "verification_sent": False})
+
+
+class ResendVerificationView(APIView):
+    permission_classes = (IsAuthenticated,)
+    throttle_scope = "verify_email_resend"
+
+    @extend_schema(request=None, responses={200: VerificationOutput}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        user = signed_in_customer(request)
+        sent = email_verification.queue_verification_email(user=user)
+        return Response(
+            {
+                "email": user.email,
+                "email_verified": user.email_verified_at is not None,
+                "verification_sent": sent,
+            }
+        )

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.email_verification import queue_verification_email
 from accounts.models import CustomerProfile, User, normalize_email_address
 from accounts.roles import Role
 from hiroam.api.errors import ConflictError, DomainError, ErrorCode
@@ -52,7 +53,11 @@ def register_customer(*, email: str, password: str, full_name: str = "") -> User
         raise EmailTakenError()
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, full_name=full_name)
+            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            # Registering alone proves nothing about the address: guest orders under it join
+            # the account only once the link in this email is opened.
+            queue_verification_email(user=user)
+            return user
     except IntegrityError as error:  # two registrations raced past the check above
         raise EmailTakenError() from error
 

@@ -135,6 +135,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# A verification link works this long after it is sent; a new one can always be asked for.
+EMAIL_VERIFICATION_LINK_DAYS = env.int("EMAIL_VERIFICATION_LINK_DAYS", default=3)
 
 # ---------------------------------------------------------------- i18n, time, static
 LANGUAGE_CODE = "en"
@@ -186,6 +188,8 @@ THROTTLE_RATES = {
     "token_refresh": "30/min",
     "me": "60/min",
     "points": "30/min",
+    "verify_email": "30/min",
+    "verify_email_resend": "5/hour",  # each one sends an email
 } | env.dict("THROTTLE_RATES", default={})
 
 REST_FRAMEWORK = {

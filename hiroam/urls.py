@@ -1,4 +1,4 @@
-"""The URL map: Admin, the versioned API, its schema and docs, and /health."""
+"""The URL map: Admin, the versioned API, its schema and docs, account pages, and /health."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -25,6 +25,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("account/", include("accounts.page_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health", health_view, name="health"),
