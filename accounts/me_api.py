@@ -1,9 +1,11 @@
-"""The signed-in customer's own account: GET and PATCH /me (details and preferences)."""
+"""The signed-in customer's own account: GET and PATCH /me (details and preferences) and
+GET /me/export (a copy of all their data)."""
 
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import extend_schema
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import IsAuthenticated
@@ -12,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.data_rights import export_customer_data
 from accounts.models import CustomerProfile, User
 from accounts.selectors import customer_details
 
@@ -83,3 +86,30 @@ class MeView(APIView):
             user_id=signed_in_customer(request).pk, **data.validated_data
         )
         return Response(MeOutput(customer_details(user)).data)
+
+
+# For the schema: the export's parts (each app registers its own: accounts.data_rights).
+ExportOutput = inline_serializer(
+    "CustomerDataExport",
+    {
+        "exported_at": serializers.DateTimeField(),
+        "account": serializers.JSONField(),
+        "profile": serializers.JSONField(allow_null=True),
+        "orders": serializers.ListField(
+            child=serializers.JSONField(), help_text="With items and their eSIMs."
+        ),
+        "emails_sent": serializers.ListField(child=serializers.JSONField()),
+        "promo_code_uses": serializers.ListField(child=serializers.JSONField()),
+        "points_ledger": serializers.ListField(child=serializers.JSONField()),
+    },
+)
+
+
+class MyDataExportView(APIView):
+    permission_classes = (IsAuthenticated,)
+    throttle_scope = "me_export"
+
+    @extend_schema(responses={200: ExportOutput}, tags=["account"])
+    def get(self, request: Request) -> Response:
+        user = signed_in_customer(request)
+        return Response(export_customer_data(user=user, now=timezone.now()))

@@ -14,4 +14,5 @@ urlpatterns = [
         name="auth-verify-email-resend",
     ),
     path("me", me_api.MeView.as_view(), name="me"),
+    path("me/export", me_api.MyDataExportView.as_view(), name="me-export"),
 ]

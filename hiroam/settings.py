@@ -188,6 +188,7 @@ THROTTLE_RATES = {
     "token_refresh": "30/min",
     "me": "60/min",
     "points": "30/min",
+    "me_export": "5/hour",  # a whole account's data: a heavy read, rarely needed
     "verify_email": "30/min",
     "verify_email_resend": "5/hour",  # each one sends an email
 } | env.dict("THROTTLE_RATES", default={})

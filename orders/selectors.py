@@ -115,3 +115,14 @@ def order_for_viewer(order_id: Any, *, user: User | None, token: str | None) -> 
     if user is not None and order.user_id == user.pk:
         return order
     return order if token and order.opens_with(token) else None
+
+
+def orders_about_customer(user: User) -> QuerySet[Order]:
+    """Every order that is this customer's data (for their export and erasure): those on their
+    account and, once they have proved the email theirs, guest orders placed under it since
+    (verifying linked the earlier ones). Before that, guest orders under the email may be
+    someone else's, and stay out."""
+    customer = Q(user=user)
+    if user.email_verified_at is not None:
+        customer |= Q(user__isnull=True, customer_email=normalize_email_address(user.email))
+    return Order.objects.filter(customer)

@@ -1,0 +1,81 @@
+"""A customer with one of every kind of data we hold about people, for the data-rights tests."""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from accounts.models import CustomerProfile, User
+from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus
+from orders.services.points_handoff import credit_points_for
+from pricing.models import DiscountCodeUsage
+from tests.catalog.factories import PackageFactory
+from tests.orders.factories import paid_order
+from tests.pricing.factories import DiscountCodeFactory, DiscountCodeUsageFactory
+
+ACTIVATION_CODE = "LPA:1$smdp.example.com$TIA-SECRET-CODE"
+
+
+@dataclass
+class CustomerFile:
+    user: User
+    order: Order
+    item: OrderItem
+    esim: EsimProfile
+    email: EmailLog
+    promo_use: DiscountCodeUsage
+
+
+def customer_with_one_of_everything(user: User, *, tag: str = "TIA") -> CustomerFile:
+    """A verified customer with a phone and preferences, one completed order (an item, an eSIM
+    with its ICCID and activation code), the email about it, a promo code use and the points
+    the order earned."""
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(phone="+62 812 3456 7890", email_verified_at=now)
+    user.refresh_from_db()
+    order = paid_order(
+        user=user,
+        customer_email=user.email,
+        customer_name=user.full_name,
+        status=OrderStatus.COMPLETED,
+        subtotal_cents=999,
+        total_cents=999,
+        paddle_transaction_id=f"txn_{tag}",
+        paddle_customer_id=f"ctm_{tag}",
+        completed_at=now,
+    )
+    package = PackageFactory.create()
+    item = OrderItem.objects.create(
+        order=order,
+        package=package,
+        package_code=package.package_code,
+        package_name="Japan 5GB 30 days",
+        quantity=1,
+        unit_price_cents=999,
+        final_unit_price_cents=999,
+        total_cents=999,
+    )
+    esim = EsimProfile.objects.create(
+        order=order,
+        order_item=item,
+        profile_index=1,
+        esim_tran_no=f"T-{tag}-1",
+        iccid=f"89880000000000{tag}",
+        sm_dp_address="smdp.example.com",
+        activation_code=ACTIVATION_CODE,
+        manual_code=ACTIVATION_CODE,
+        esim_status="got_resource",
+        smdp_status="released",
+    )
+    email = EmailLog.objects.create(
+        order=order, to_email=user.email, template_name="esim_delivery", status="sent", sent_at=now
+    )
+    promo_use = DiscountCodeUsageFactory.create(
+        discount=DiscountCodeFactory.create(code=f"WELCOME-{tag}"),
+        order_id=order.pk,
+        user=user,
+        guest_email=user.email,
+        status="used",
+    )
+    credit_points_for(order)  # 99 points and the first-purchase bonus, on the profile
+    CustomerProfile.objects.filter(user=user).update(preferred_currency="IDR")
+    return CustomerFile(user, order, item, esim, email, promo_use)
