@@ -1,9 +1,11 @@
-"""A customer's data rights (plan section 24.3): a copy of everything we hold about them.
+"""A customer's data rights (plan section 24.3): a copy of everything we hold about them, and
+erasure.
 
 Accounts holds only the account and the profile; orders, emails, promo code uses and the points
 ledger live in apps above it, which accounts may not import. Those apps register a section here
-when they load (their AppConfig.ready()): a name and how to export what they hold about a
-customer. The export below then covers every app without knowing them.
+when they load (their AppConfig.ready()): a name, how to export what they hold about a customer
+and how to erase it, and what makes an erasure wait. The export and the erasure below then cover
+every app without knowing them.
 """
 
 from __future__ import annotations
@@ -13,16 +15,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accounts.models import CustomerProfile, User
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from accounts.models import AdminAuditEntry, CustomerProfile, User
+from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
 
 
 @dataclass(frozen=True)
 class DataSection:
-    """What one app holds about a customer: export(user) answers JSON-able data (datetimes and
-    UUIDs allowed)."""
+    """What one app holds about a customer.
+
+    export(user) answers JSON-able data (datetimes and UUIDs allowed). erase(user, now) erases
+    or anonymises it and answers how many rows it touched, by what they were (for the audit
+    entry: counts only, nothing personal). check_erasable(user) raises a
+    DomainError saying why the customer cannot be erased yet; it runs, for every section, in
+    the erasure's transaction before anything is written, so it may lock what it checks.
+    """
 
     name: str
     export: Callable[[User], Any]
+    erase: Callable[[User, datetime], dict[str, int]] | None = None
+    check_erasable: Callable[[User], None] | None = None
 
 
 _OWN_KEYS = frozenset({"exported_at", "account", "profile"})
@@ -38,6 +54,9 @@ def register_data_section(section: DataSection) -> None:
 
 def data_sections() -> list[DataSection]:
     return list(_sections.values())
+
+
+# ---------------------------------------------------------------------------- access
 
 
 def export_customer_data(*, user: User, now: datetime) -> dict[str, Any]:
@@ -76,3 +95,108 @@ def _profile_data(profile: CustomerProfile) -> dict[str, Any]:
         "updated_at",
     )
     return {name: getattr(profile, name) for name in fields}
+
+
+# ---------------------------------------------------------------------------- erasure
+
+
+class InvalidPasswordError(DomainError):
+    code = ErrorCode.INVALID_PASSWORD
+    status_code = 403
+    message = "The password is wrong."
+
+
+class StaffAccountNotErasableError(BusinessRuleError):
+    code = ErrorCode.STAFF_ACCOUNT_NOT_ERASABLE
+    message = "Staff accounts are not erased this way: a superuser first removes the staff access."
+
+
+ERASE_ACTION = "erase_customer"
+# Fields of earlier audit entries about the account that name the person.
+_PERSONAL_FIELDS = frozenset({"email", "full_name", "phone"})
+_ERASED = "[erased]"
+
+
+def erase_own_account(*, user: User, password: str, now: datetime) -> dict[str, int]:
+    """The customer's own request (DELETE /me): confirmed with their password."""
+    if not user.check_password(password):
+        raise InvalidPasswordError()
+    return erase_customer(user_id=user.pk, requested_by=None, now=now)
+
+
+def erase_customer(*, user_id: Any, requested_by: User | None, now: datetime) -> dict[str, int]:
+    """Erases a customer (plan 24.3), all or nothing: each section erases or anonymises its part
+    (orders stay, anonymised, for tax), refresh tokens are revoked, earlier audit entries about
+    the account lose the person's name, email and phone, the profile and the user are deleted,
+    and one audit entry records it without personal data. `requested_by` is the staff member,
+    or None for the customer themself. Refused for staff, and while a section says to wait.
+    Answers the rows touched, by kind."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user_id)
+        if user.is_staff or user.is_superuser:
+            raise StaffAccountNotErasableError()
+        sections = data_sections()
+        for section in sections:
+            if section.check_erasable is not None:
+                section.check_erasable(user)
+        counts: dict[str, int] = {}
+        for section in sections:
+            if section.erase is not None:
+                counts.update(section.erase(user, now))
+        counts["refresh_tokens_revoked"] = _revoke_refresh_tokens(user)
+        _scrub_earlier_audit_entries(user)
+        counts["profiles_deleted"] = CustomerProfile.objects.filter(user=user).delete()[0]
+        erased_id = user.pk
+        user.delete()
+        _record_erasure(erased_id, requested_by=requested_by, counts=counts, now=now)
+    return counts
+
+
+def _revoke_refresh_tokens(user: User) -> int:
+    """Blacklisted now, so they are refused even before the deleted user makes them useless."""
+    live = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    revoked = BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return len(revoked)
+
+
+def _user_type() -> ContentType:
+    return ContentType.objects.get_for_model(User)
+
+
+def _scrub_earlier_audit_entries(user: User) -> None:
+    """The trail of staff changes to the account stays (what was done, by whom, when), but no
+    longer says who the customer was."""
+    label = f"Erased customer {user.pk}"
+    entries = AdminAuditEntry.objects.filter(content_type=_user_type(), object_id=str(user.pk))
+    for entry in entries:
+        entry.object_repr = label
+        entry.old_values = _without_personal_values(entry.old_values)
+        entry.new_values = _without_personal_values(entry.new_values)
+        entry.save(update_fields=["object_repr", "old_values", "new_values"])
+    LogEntry.objects.filter(content_type=_user_type(), object_id=str(user.pk)).update(
+        object_repr=label
+    )
+
+
+def _without_personal_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: _ERASED if key in _PERSONAL_FIELDS else value for key, value in values.items()}
+
+
+def _record_erasure(
+    erased_id: Any, *, requested_by: User | None, counts: dict[str, int], now: datetime
+) -> None:
+    """Who asked and what was touched; nothing that identifies the erased person beyond the
+    id of an account that no longer exists."""
+    AdminAuditEntry.objects.create(
+        actor=requested_by,
+        actor_email=requested_by.email if requested_by is not None else "",
+        action=AdminAuditEntry.Action.ACTION,
+        action_name=ERASE_ACTION,
+        content_type=_user_type(),
+        object_id=str(erased_id),
+        object_repr=f"Erased customer {erased_id}",
+        new_values={"requested_by": "staff" if requested_by is not None else "customer", **counts},
+        created_at=now,
+    )

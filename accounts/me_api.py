@@ -1,5 +1,5 @@
-"""The signed-in customer's own account: GET and PATCH /me (details and preferences) and
-GET /me/export (a copy of all their data)."""
+"""The signed-in customer's own account: GET and PATCH /me (details and preferences),
+GET /me/export (a copy of all their data) and DELETE /me (erasure, with their password)."""
 
 from typing import Any
 
@@ -14,9 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.data_rights import export_customer_data
+from accounts.data_rights import erase_own_account, export_customer_data
 from accounts.models import CustomerProfile, User
 from accounts.selectors import customer_details
+from hiroam.api.throttling import Ident, client_ident
 
 # Digits with the usual separators, an optional leading +; at least 6 digits in all.
 phone_number = RegexValidator(
@@ -47,6 +48,12 @@ class MeView(APIView):
     permission_classes = (IsAuthenticated,)
     throttle_scope = "me"
 
+    @property
+    def throttle_scopes(self) -> list[tuple[str, Ident]]:
+        # Erasure takes the password: counted on its own, tighter limit, so it is no way to
+        # guess the password of an account whose access token was stolen.
+        return [("me_erase", client_ident)] if self.request.method == "DELETE" else []
+
     class MeInput(serializers.Serializer):
         full_name = serializers.CharField(max_length=255, allow_blank=True, required=False)
         phone = serializers.CharField(
@@ -74,6 +81,9 @@ class MeView(APIView):
                 )
             return attrs
 
+    class EraseInput(serializers.Serializer):
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
     @extend_schema(responses={200: MeOutput}, tags=["account"])
     def get(self, request: Request) -> Response:
         return Response(MeOutput(customer_details(signed_in_customer(request))).data)
@@ -86,6 +96,17 @@ class MeView(APIView):
             user_id=signed_in_customer(request).pk, **data.validated_data
         )
         return Response(MeOutput(customer_details(user)).data)
+
+    @extend_schema(request=EraseInput, responses={200: None}, tags=["account"])
+    def delete(self, request: Request) -> Response:
+        data = self.EraseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        erase_own_account(
+            user=signed_in_customer(request),
+            password=data.validated_data["password"],
+            now=timezone.now(),
+        )
+        return Response(None)
 
 
 # For the schema: the export's parts (each app registers its own: accounts.data_rights).

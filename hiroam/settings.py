@@ -189,6 +189,7 @@ THROTTLE_RATES = {
     "me": "60/min",
     "points": "30/min",
     "me_export": "5/hour",  # a whole account's data: a heavy read, rarely needed
+    "me_erase": "5/hour",  # DELETE /me checks the password: no guessing through it
     "verify_email": "30/min",
     "verify_email_resend": "5/hour",  # each one sends an email
 } | env.dict("THROTTLE_RATES", default={})

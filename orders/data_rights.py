@@ -1,22 +1,44 @@
-"""What orders holds about a customer, for their export (plan 24.3): registered with
-accounts.data_rights in OrdersConfig.ready().
+"""What orders holds about a customer, for their export and their erasure (plan 24.3):
+registered with accounts.data_rights in OrdersConfig.ready().
 
 The export holds the orders with their items and eSIMs (ICCIDs and activation codes included:
-they are the customer's own), the emails we sent about them and the promo code uses.
+they are the customer's own), the emails we sent about them and the promo code uses. Erasure
+keeps the orders, their amounts and items (tax records, plan 24.2: seven years) but removes who
+placed them: the email becomes a placeholder, the name goes, the account link goes; so do the
+recipients of the emails and the emails of the promo code uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Model, Q
+from django.db.models import F, Model, Q, Value
+from django.db.models.functions import Replace
 
 from accounts.data_rights import DataSection
 from accounts.models import User, normalize_email_address
-from orders.models import EmailLog
+from hiroam.api.errors import ConflictError, ErrorCode
+from orders.models import EmailLog, Order, OrderStatus
 from orders.selectors import orders_about_customer
 from pricing.models import DiscountCodeUsage
+
+# Not a person: the .invalid top-level domain is reserved (RFC 2606), so no real address, and
+# no customer who types one at checkout, can ever receive mail there or be this address.
+ERASED_EMAIL = "erased@erased.invalid"
+
+# Orders being paid or delivered: their emails still have to reach the customer, and a refund
+# or a support question may still need to know who they are.
+IN_PROGRESS = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROCESSING)
+
+
+class OrdersInProgressError(ConflictError):
+    code = ErrorCode.ORDERS_IN_PROGRESS
+    message = (
+        "Some of your orders are still waiting for payment or being delivered. The account can "
+        "be erased once they are completed, or have expired if they are never paid."
+    )
 
 
 def _values(obj: Model, names: Iterable[str]) -> dict[str, Any]:
@@ -140,8 +162,57 @@ def export_promo_code_uses(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def check_no_order_in_progress(user: User) -> None:
+    """Refuses while an order is being paid or delivered. Locks the customer's orders for the
+    rest of the erasure, so none changes state between this check and the anonymising."""
+    orders = orders_about_customer(user).select_for_update().order_by("created_at")
+    busy = [
+        {"order_number": number, "status": status}
+        for number, status in orders.values_list("order_number", "status")
+        if status in IN_PROGRESS
+    ]
+    if busy:
+        raise OrdersInProgressError(details={"orders": busy})
+
+
+def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
+    """Orders, their items and eSIMs and every amount stay; who placed them goes."""
+    order_ids = list(orders_about_customer(user).values_list("pk", flat=True))
+    emails = EmailLog.objects.filter(_emails_about(user, order_ids)).update(
+        to_email=ERASED_EMAIL,
+        # A provider's refusal may quote the recipient ("... rejected tia@example.com").
+        error_message=Replace(
+            F("error_message"), Value(normalize_email_address(user.email)), Value(ERASED_EMAIL)
+        ),
+    )
+    uses = DiscountCodeUsage.objects.filter(_promo_uses_of(user, order_ids)).update(
+        guest_email=ERASED_EMAIL, user=None
+    )
+    orders = Order.objects.filter(pk__in=order_ids).update(
+        customer_email=ERASED_EMAIL,
+        customer_name="",
+        # Paddle's id for the person (their record there holds the name and email); the
+        # transaction id stays: it is what the tax records and refunds refer to.
+        paddle_customer_id="",
+        user=None,
+        updated_at=now,
+    )
+    return {
+        "orders_anonymised": orders,
+        "emails_anonymised": emails,
+        "promo_code_uses_anonymised": uses,
+    }
+
+
 SECTIONS = (
-    DataSection("orders", export=export_orders),
+    # "orders" erases for the other two: their rows are found through the orders, so they
+    # must be anonymised before the orders stop naming the customer.
+    DataSection(
+        "orders",
+        export=export_orders,
+        erase=anonymise_order_data,
+        check_erasable=check_no_order_in_progress,
+    ),
     DataSection("emails_sent", export=export_emails_sent),
     DataSection("promo_code_uses", export=export_promo_code_uses),
 )

@@ -8,7 +8,7 @@ class PointsConfig(AppConfig):
 
     def ready(self) -> None:
         # Accounts cannot import the ledger: the ledger registers its part of a customer's
-        # data with it instead.
+        # data (export, erasure) with it instead.
         from accounts.data_rights import register_data_section
         from points.data_rights import SECTIONS
 

@@ -1,8 +1,13 @@
-"""What the points ledger holds about a customer, for their export (plan 24.3): registered
-with accounts.data_rights in PointsConfig.ready()."""
+"""What the points ledger holds about a customer, for their export and their erasure (plan
+24.3): registered with accounts.data_rights in PointsConfig.ready().
+
+The ledger is append-only for everything else; erasure is the one time its rows are deleted,
+with the customer (plan 24.2: user_points_history goes with the user profile).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from accounts.data_rights import DataSection
@@ -28,4 +33,9 @@ def export_points_ledger(user: User) -> list[dict[str, Any]]:
     return [{name: getattr(row, name) for name in _FIELDS} for row in rows]
 
 
-SECTIONS = (DataSection("points_ledger", export=export_points_ledger),)
+def delete_points_ledger(user: User, now: datetime) -> dict[str, int]:
+    deleted, _ = PointsTransaction.objects.filter(user=user).delete()
+    return {"points_ledger_rows_deleted": deleted}
+
+
+SECTIONS = (DataSection("points_ledger", export=export_points_ledger, erase=delete_points_ledger),)

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 # The throttle's clock, in Unix seconds. Windows are aligned to it; tests replace it.
 now: Callable[[], float] = time.time
 
-FAIL_CLOSED_SCOPES = frozenset({"login", "login_email", "register"})
+FAIL_CLOSED_SCOPES = frozenset({"login", "login_email", "register", "me_erase"})
 
 Ident = Callable[[Request], str | None]
 
