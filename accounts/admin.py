@@ -1,20 +1,26 @@
-"""Admin for people: users, staff roles (groups), the audit trail and the periodic jobs."""
+"""Admin for people: users (with customers' data rights), staff roles (groups), the audit trail
+and the periodic jobs."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import ManyToManyField, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -25,9 +31,16 @@ from django_celery_beat.models import (
 )
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.audit import AuditedAdminMixin, ReadOnlyModelAdmin, record_admin_action
+from accounts import data_rights
+from accounts.audit import (
+    AuditedAdminMixin,
+    ReadOnlyModelAdmin,
+    record_admin_action,
+    record_admin_change,
+)
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import SUPERUSER_GRANTED_ROLES
+from hiroam.api.errors import DomainError
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -50,10 +63,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "full_name")
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "email_verified_at")
+    actions = ("download_customer_data", "erase_customer")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "phone")}),
+        ("Profile", {"fields": ("full_name", "phone", "email_verified_at")}),
         (
             "Staff access",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -84,6 +98,79 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and _may_manage(request, obj)
+
+    # A customer's data rights (plan 24.3), for requests that reach staff by email or phone:
+    # the same services as GET /me/export and DELETE /me.
+    @admin.action(description="Download data (JSON)", permissions=["change"])
+    def download_customer_data(
+        self, request: HttpRequest, queryset: QuerySet[User]
+    ) -> HttpResponse | None:
+        user = self._one_customer(request, queryset)
+        if user is None:
+            return None
+        export = data_rights.export_customer_data(user=user, now=timezone.now())
+        # Staff reading a customer's whole file is itself worth a trace.
+        record_admin_change(
+            request,
+            user,
+            action=AdminAuditEntry.Action.ACTION,
+            old={},
+            new={},
+            action_name="download_customer_data",
+        )
+        response = HttpResponse(
+            json.dumps(export, cls=DjangoJSONEncoder, indent=2), content_type="application/json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="hiroam-customer-{user.pk}.json"'
+        return response
+
+    @admin.action(description="Erase customer…", permissions=["delete"])
+    def erase_customer(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        user = self._one_customer(request, queryset)
+        if user is None:
+            return None
+        if "apply" not in request.POST:
+            return TemplateResponse(
+                request,
+                "admin/accounts/user/erase_customer.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "title": "Erase a customer",
+                    "customer": user,
+                },
+            )
+        try:
+            # The service writes the audit entry itself (without the customer's details).
+            counts = data_rights.erase_customer(
+                user_id=user.pk, requested_by=_staff(request), now=timezone.now()
+            )
+        except DomainError as error:
+            self.message_user(request, f"Not erased: {error.message}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Customer erased: {counts.get('orders_anonymised', 0)} order(s) kept anonymised, "
+            f"{counts.get('points_ledger_rows_deleted', 0)} points ledger row(s) deleted.",
+        )
+        return None
+
+    def _one_customer(self, request: HttpRequest, queryset: QuerySet[User]) -> User | None:
+        """The single account selected, if this staff member may act on it."""
+        users = list(queryset[:2])
+        if len(users) != 1:
+            self.message_user(request, "Select exactly one customer.", messages.ERROR)
+            return None
+        if not _may_manage(request, users[0]):
+            self.message_user(request, "You may not act on this account.", messages.ERROR)
+            return None
+        return users[0]
+
+
+def _staff(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):  # admin actions run for signed-in staff only
+        raise PermissionDenied
+    return request.user
 
 
 def _superuser_granted_role_names() -> list[str]:
