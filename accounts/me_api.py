@@ -117,11 +117,12 @@ ExportOutput = inline_serializer(
         "account": serializers.JSONField(),
         "profile": serializers.JSONField(allow_null=True),
         "orders": serializers.ListField(
-            child=serializers.JSONField(), help_text="With items and their eSIMs."
+            child=serializers.JSONField(), help_text="With items, their eSIMs, and refunds."
         ),
         "emails_sent": serializers.ListField(child=serializers.JSONField()),
         "promo_code_uses": serializers.ListField(child=serializers.JSONField()),
         "points_ledger": serializers.ListField(child=serializers.JSONField()),
+        "points_expiry_notices": serializers.ListField(child=serializers.JSONField()),
     },
 )
 

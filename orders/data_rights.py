@@ -20,7 +20,7 @@ from django.db.models.functions import Replace
 from accounts.data_rights import DataSection
 from accounts.models import User, normalize_email_address
 from hiroam.api.errors import ConflictError, ErrorCode
-from orders.models import EmailLog, Order, OrderStatus
+from orders.models import EmailLog, Order, OrderStatus, PaymentRefund
 from orders.selectors import orders_about_customer
 from pricing.models import DiscountCodeUsage
 
@@ -28,16 +28,17 @@ from pricing.models import DiscountCodeUsage
 # no customer who types one at checkout, can ever receive mail there or be this address.
 ERASED_EMAIL = "erased@erased.invalid"
 
-# Orders being paid or delivered: their emails still have to reach the customer, and a refund
-# or a support question may still need to know who they are.
-IN_PROGRESS = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.PROCESSING)
+# Orders being paid, delivered or refunded: their emails still have to reach the customer,
+# and the payment provider or support may still need to know who they are.
+AWAITING_PAYMENT = (OrderStatus.PENDING,)
+BEING_DELIVERED = (OrderStatus.PAID, OrderStatus.PROCESSING)
 
 
 class OrdersInProgressError(ConflictError):
     code = ErrorCode.ORDERS_IN_PROGRESS
     message = (
-        "Some of your orders are still waiting for payment or being delivered. The account can "
-        "be erased once they are completed, or have expired if they are never paid."
+        "Some of your orders are still waiting for payment, being delivered or being refunded. "
+        "The account can be erased once they are done (an order never paid expires by itself)."
     )
 
 
@@ -102,10 +103,15 @@ _ESIM_FIELDS = (
     "refunded_at",
     "refund_amount_cents",
 )
+_REFUND_FIELDS = ("status", "is_full", "amount_cents", "reason", "requested_at", "decided_at")
 
 
 def export_orders(user: User) -> list[dict[str, Any]]:
-    orders = orders_about_customer(user).prefetch_related("items__profiles").order_by("created_at")
+    orders = (
+        orders_about_customer(user)
+        .prefetch_related("items__profiles", "refunds")
+        .order_by("created_at")
+    )
     return [
         {
             **_values(order, _ORDER_FIELDS),
@@ -116,6 +122,7 @@ def export_orders(user: User) -> list[dict[str, Any]]:
                 }
                 for item in order.items.all()
             ],
+            "refunds": [_values(refund, _REFUND_FIELDS) for refund in order.refunds.all()],
         }
         for order in orders
     ]
@@ -163,16 +170,35 @@ def export_promo_code_uses(user: User) -> list[dict[str, Any]]:
 
 
 def check_no_order_in_progress(user: User) -> None:
-    """Refuses while an order is being paid or delivered. Locks the customer's orders for the
-    rest of the erasure, so none changes state between this check and the anonymising."""
-    orders = orders_about_customer(user).select_for_update().order_by("created_at")
-    busy = [
-        {"order_number": number, "status": status}
-        for number, status in orders.values_list("order_number", "status")
-        if status in IN_PROGRESS
-    ]
+    """Refuses while an order is being paid, delivered or refunded, naming them and why.
+    Locks the customer's orders for the rest of the erasure, so none changes state between
+    this check and the anonymising (a refund is asked for under its order's lock too)."""
+    orders = list(
+        orders_about_customer(user)
+        .select_for_update()
+        .order_by("created_at")
+        .values_list("pk", "order_number", "status")
+    )
+    refunding = set(
+        PaymentRefund.objects.filter(
+            order_id__in=[pk for pk, _, _ in orders], status__in=PaymentRefund.OPEN
+        ).values_list("order_id", flat=True)
+    )
+    busy = []
+    for pk, number, status in orders:
+        reason = _why_busy(status, is_refunding=pk in refunding)
+        if reason:
+            busy.append({"order_number": number, "status": status, "reason": reason})
     if busy:
         raise OrdersInProgressError(details={"orders": busy})
+
+
+def _why_busy(status: str, *, is_refunding: bool) -> str:
+    if status in AWAITING_PAYMENT:
+        return "awaiting_payment"
+    if status in BEING_DELIVERED:
+        return "being_delivered"
+    return "being_refunded" if is_refunding else ""
 
 
 def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
@@ -187,6 +213,10 @@ def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
     )
     uses = DiscountCodeUsage.objects.filter(_promo_uses_of(user, order_ids)).update(
         guest_email=ERASED_EMAIL, user=None
+    )
+    # A refund's reason is written by staff and may quote the customer's address.
+    PaymentRefund.objects.filter(order_id__in=order_ids).update(
+        reason=Replace(F("reason"), Value(normalize_email_address(user.email)), Value("[erased]"))
     )
     orders = Order.objects.filter(pk__in=order_ids).update(
         customer_email=ERASED_EMAIL,

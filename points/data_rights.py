@@ -1,5 +1,6 @@
-"""What the points ledger holds about a customer, for their export and their erasure (plan
-24.3): registered with accounts.data_rights in PointsConfig.ready().
+"""What the points app holds about a customer, for their export and their erasure (plan 24.3):
+the ledger and the expiry notices we emailed them. Registered with accounts.data_rights in
+PointsConfig.ready().
 
 The ledger is append-only for everything else; erasure is the one time its rows are deleted,
 with the customer (plan 24.2: user_points_history goes with the user profile).
@@ -12,9 +13,9 @@ from typing import Any
 
 from accounts.data_rights import DataSection
 from accounts.models import User
-from points.models import PointsTransaction
+from points.models import PointsExpiryNotice, PointsTransaction
 
-_FIELDS = (
+_LEDGER_FIELDS = (
     "kind",
     "points",
     "balance_after",
@@ -26,16 +27,27 @@ _FIELDS = (
     "shortfall",
     "created_at",
 )
+_NOTICE_FIELDS = ("expires_on", "points", "status", "sent_at", "created_at")
 
 
 def export_points_ledger(user: User) -> list[dict[str, Any]]:
     rows = PointsTransaction.objects.filter(user=user).order_by("created_at", "id")
-    return [{name: getattr(row, name) for name in _FIELDS} for row in rows]
+    return [{name: getattr(row, name) for name in _LEDGER_FIELDS} for row in rows]
 
 
-def delete_points_ledger(user: User, now: datetime) -> dict[str, int]:
-    deleted, _ = PointsTransaction.objects.filter(user=user).delete()
-    return {"points_ledger_rows_deleted": deleted}
+def export_expiry_notices(user: User) -> list[dict[str, Any]]:
+    notices = PointsExpiryNotice.objects.filter(user=user).order_by("created_at", "id")
+    return [{name: getattr(notice, name) for name in _NOTICE_FIELDS} for notice in notices]
 
 
-SECTIONS = (DataSection("points_ledger", export=export_points_ledger, erase=delete_points_ledger),)
+def delete_points_data(user: User, now: datetime) -> dict[str, int]:
+    ledger, _ = PointsTransaction.objects.filter(user=user).delete()
+    notices, _ = PointsExpiryNotice.objects.filter(user=user).delete()
+    return {"points_ledger_rows_deleted": ledger, "points_expiry_notices_deleted": notices}
+
+
+SECTIONS = (
+    # "points_ledger" erases for both: a customer's points data goes in one step.
+    DataSection("points_ledger", export=export_points_ledger, erase=delete_points_data),
+    DataSection("points_expiry_notices", export=export_expiry_notices),
+)

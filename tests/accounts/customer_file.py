@@ -1,12 +1,14 @@
 """A customer with one of every kind of data we hold about people, for the data-rights tests."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.utils import timezone
 
 from accounts.models import CustomerProfile, User
-from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus
+from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus, PaymentRefund
 from orders.services.points_handoff import credit_points_for
+from points.models import PointsExpiryNotice
 from pricing.models import DiscountCodeUsage
 from tests.catalog.factories import PackageFactory
 from tests.orders.factories import paid_order
@@ -23,12 +25,14 @@ class CustomerFile:
     esim: EsimProfile
     email: EmailLog
     promo_use: DiscountCodeUsage
+    refund: PaymentRefund
+    expiry_notice: PointsExpiryNotice
 
 
 def customer_with_one_of_everything(user: User, *, tag: str = "TIA") -> CustomerFile:
     """A verified customer with a phone and preferences, one completed order (an item, an eSIM
-    with its ICCID and activation code), the email about it, a promo code use and the points
-    the order earned."""
+    with its ICCID and activation code, a refund Paddle rejected), the email about it, a promo
+    code use, the points the order earned and a points expiry notice."""
     now = timezone.now()
     User.objects.filter(pk=user.pk).update(phone="+62 812 3456 7890", email_verified_at=now)
     user.refresh_from_db()
@@ -76,6 +80,15 @@ def customer_with_one_of_everything(user: User, *, tag: str = "TIA") -> Customer
         guest_email=user.email,
         status="used",
     )
+    refund = PaymentRefund.objects.create(
+        order=order,
+        status=PaymentRefund.Status.REJECTED,
+        reason=f"Asked by {user.email}: eSIM not needed",
+        decided_at=now,
+    )
     credit_points_for(order)  # 99 points and the first-purchase bonus, on the profile
     CustomerProfile.objects.filter(user=user).update(preferred_currency="IDR")
-    return CustomerFile(user, order, item, esim, email, promo_use)
+    notice = PointsExpiryNotice.objects.create(
+        user=user, expires_on=(now + timedelta(days=20)).date(), points=149, status="sent"
+    )
+    return CustomerFile(user, order, item, esim, email, promo_use, refund, notice)

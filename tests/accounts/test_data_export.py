@@ -44,6 +44,8 @@ def test_the_export_holds_every_kind_of_data_about_the_customer(signed_in_client
     [esim] = item["esims"]
     assert esim["iccid"] == held.esim.iccid
     assert esim["activation_code"] == ACTIVATION_CODE  # the customer's own, in clear
+    [refund] = order["refunds"]
+    assert (refund["status"], refund["reason"]) == ("rejected", held.refund.reason)
 
     [email] = data["emails_sent"]
     assert (email["template_name"], email["to_email"], email["order_number"]) == (
@@ -55,6 +57,8 @@ def test_the_export_holds_every_kind_of_data_about_the_customer(signed_in_client
     assert (use["code"], use["order_id"]) == ("WELCOME-TIA", str(held.order.pk))
     ledger = sorted((row["reason"], row["points"]) for row in data["points_ledger"])
     assert ledger == [("first_purchase_bonus", 50), ("purchase", 99)]
+    [notice] = data["points_expiry_notices"]
+    assert (notice["points"], notice["status"]) == (149, "sent")
 
     # Nothing of the other customer's.
     text = response.content.decode()
@@ -82,7 +86,7 @@ def test_a_new_customer_gets_an_export_with_empty_sections(signed_in_client, cus
 
     assert data["profile"] is None
     assert [data[name] for name in ("orders", "emails_sent", "promo_code_uses")] == [[], [], []]
-    assert data["points_ledger"] == []
+    assert data["points_ledger"] == data["points_expiry_notices"] == []
 
 
 def test_the_export_is_for_the_signed_in_customer_a_few_times_an_hour(

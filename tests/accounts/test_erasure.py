@@ -11,8 +11,8 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import AdminAuditEntry, CustomerProfile, User
 from orders.data_rights import ERASED_EMAIL
-from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus
-from points.models import PointsTransaction
+from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus, PaymentRefund
+from points.models import PointsExpiryNotice, PointsTransaction
 from pricing.models import DiscountCodeUsage
 from tests.accounts.customer_file import customer_with_one_of_everything
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -48,6 +48,8 @@ def _everything():
         "orders": list(Order.objects.order_by("pk").values()),
         "emails": list(EmailLog.objects.order_by("pk").values()),
         "promo_uses": list(DiscountCodeUsage.objects.order_by("pk").values()),
+        "refunds": list(PaymentRefund.objects.order_by("pk").values()),
+        "notices": list(PointsExpiryNotice.objects.order_by("pk").values()),
         "audit": list(AdminAuditEntry.objects.order_by("pk").values()),
         "revoked_tokens": BlacklistedToken.objects.count(),
     }
@@ -77,6 +79,7 @@ def test_erasure_anonymises_orders_keeps_their_amounts_and_deletes_the_rest(sess
     assert not User.objects.filter(pk=erased_id).exists()
     assert not CustomerProfile.objects.filter(user_id=erased_id).exists()
     assert not PointsTransaction.objects.filter(user_id=erased_id).exists()
+    assert not PointsExpiryNotice.objects.filter(user_id=erased_id).exists()
 
     order = Order.objects.get(pk=held.order.pk)
     assert (order.customer_email, order.customer_name, order.user_id) == (ERASED_EMAIL, "", None)
@@ -88,6 +91,8 @@ def test_erasure_anonymises_orders_keeps_their_amounts_and_deletes_the_rest(sess
     email = EmailLog.objects.get(pk=held.email.pk)
     assert email.to_email == ERASED_EMAIL
     assert email.error_message == f"Rejected: {ERASED_EMAIL} bounced once"
+    refund = PaymentRefund.objects.get(pk=held.refund.pk)
+    assert (refund.reason, refund.status) == ("Asked by [erased]: eSIM not needed", "rejected")
     use = DiscountCodeUsage.objects.get(pk=held.promo_use.pk)
     assert (use.guest_email, use.user_id, use.discount_amount_cents) == (ERASED_EMAIL, None, 100)
 
@@ -145,8 +150,31 @@ def test_an_order_being_paid_or_delivered_holds_the_erasure_and_says_which(
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "ORDERS_IN_PROGRESS"
-    assert error["details"] == {"orders": [{"order_number": busy.order_number, "status": status}]}
-    assert "waiting for payment or being delivered" in error["message"]
+    reason = "awaiting_payment" if status == OrderStatus.PENDING else "being_delivered"
+    assert error["details"] == {
+        "orders": [{"order_number": busy.order_number, "status": status, "reason": reason}]
+    }
+    assert "waiting for payment, being delivered or being refunded" in error["message"]
+    assert _everything() == before
+
+
+def test_a_refund_in_flight_holds_the_erasure(session, customer):
+    client, _ = session
+    held = customer_with_one_of_everything(customer)
+    PaymentRefund.objects.create(
+        order=held.order, status=PaymentRefund.Status.PENDING_APPROVAL, reason="not needed"
+    )
+    before = _everything()
+
+    response = _erase(client)
+
+    assert response.status_code == 409
+    [busy] = response.json()["error"]["details"]["orders"]
+    assert busy == {
+        "order_number": held.order.order_number,
+        "status": "completed",
+        "reason": "being_refunded",
+    }
     assert _everything() == before
 
 
