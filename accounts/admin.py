@@ -97,7 +97,16 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
         return super().has_change_permission(request, obj) and _may_manage(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A customer leaves through "Erase customer": a plain delete would keep their email and
+        # name on their orders and skip the erasure's checks and its audit entry.
+        if isinstance(obj, User) and not obj.is_staff:
+            return False
         return super().has_delete_permission(request, obj) and _may_manage(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # would delete customers too, without erasing
+        return actions
 
     # A customer's data rights (plan 24.3), for requests that reach staff by email or phone:
     # the same services as GET /me/export and DELETE /me.
