@@ -304,11 +304,18 @@ class PointsOffer:
     max_share_bps: int
 
     def value_cents(self) -> int:
-        return max(self.points, 0) * 100 // self.points_per_dollar  # floored: no part cents
+        return self.worth_cents(max(self.points, 0))
 
-    def points_for(self, cents: int) -> int:
-        """The fewest points worth `cents` (so no more is taken than the discount needs)."""
-        return -(-cents * self.points_per_dollar // 100)  # rounded up
+    def worth_cents(self, points: int) -> int:
+        return points * 100 // self.points_per_dollar  # floored: no part cents
+
+    def discount_within(self, cap_cents: int) -> tuple[int, int]:
+        """(discount, points) for at most `cap_cents` off: whole points, each paying its full
+        worth (a fraction of a cent is never charged a point), and the fewest points that buy
+        that discount."""
+        cents = min(self.value_cents(), max(cap_cents, 0))
+        discount = self.worth_cents(cents * self.points_per_dollar // 100)
+        return discount, -(-discount * self.points_per_dollar // 100)  # points rounded up
 
 
 @dataclass(frozen=True)
@@ -451,8 +458,8 @@ def order_total(
     if points is not None:
         payable = [subtotals[i] - product[i] - code_shares[i] for i in range(len(lines))]
         share_bps = min(max(points.max_share_bps, 0), BPS)
-        amount = min(points.value_cents(), sum(payable) * share_bps // BPS)
-        points_shares, redeemed = _spread(amount, payable), points.points_for(amount)
+        amount, redeemed = points.discount_within(sum(payable) * share_bps // BPS)
+        points_shares = _spread(amount, payable)
     return OrderTotal(
         lines=tuple(
             LineTotal(line, subtotals[i], product[i], code_shares[i], points_shares[i])

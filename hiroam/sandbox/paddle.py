@@ -168,6 +168,17 @@ def create_transaction(body: dict[str, Any], now: datetime) -> dict[str, Any]:
     return data
 
 
+def list_adjustments(query: dict[str, str]) -> list[dict[str, Any]]:
+    """GET /adjustments, filtered as Paddle filters it (by transaction and action)."""
+    found = PaddleAdjustment.objects.order_by("created_at")
+    if query.get("transaction_id"):
+        found = found.filter(transaction_id__in=query["transaction_id"].split(","))
+    adjustments = [adjustment.data for adjustment in found]
+    if query.get("action"):
+        adjustments = [data for data in adjustments if data.get("action") == query["action"]]
+    return adjustments
+
+
 def get_transaction(transaction_id: str) -> dict[str, Any]:
     found = PaddleTransaction.objects.filter(pk=transaction_id).first()
     if found is None:

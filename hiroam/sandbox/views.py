@@ -187,7 +187,9 @@ def _get_transaction(request: HttpRequest, transaction_id: str) -> tuple[int, di
     return 200, paddle.get_transaction(transaction_id)
 
 
-def _create_adjustment(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def _adjustments(request: HttpRequest) -> tuple[int, Any]:
+    if request.method == "GET":
+        return 200, paddle.list_adjustments(request.GET.dict())
     if request.method != "POST":
         raise FakePaddleError(405, "method_not_allowed", "Method not allowed.")
     return 201, paddle.create_adjustment(_json_body(request), timezone.now())
@@ -195,7 +197,7 @@ def _create_adjustment(request: HttpRequest) -> tuple[int, dict[str, Any]]:
 
 paddle_transactions = _paddle_api(_create_transaction)
 paddle_transaction = _paddle_api(_get_transaction)
-paddle_adjustments = _paddle_api(_create_adjustment)
+paddle_adjustments = _paddle_api(_adjustments)
 
 
 def _dollars(cents: int) -> str:

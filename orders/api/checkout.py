@@ -161,7 +161,8 @@ class CheckoutInput(serializers.Serializer[Any]):
         required=False,
         default=0,
         help_text="Signed-in only: pay with up to this many points (100 points = $1 by "
-        "default, at most half of what is left after the code). Only what is needed is used.",
+        "default, at most half of what is left after the code), never more than the customer "
+        "has free. Only what the discount needs is used.",
     )
 
 

@@ -37,11 +37,12 @@ class PaymentRefund(models.Model):
     class Meta:
         ordering = ("-requested_at", "-id")
         constraints = [
-            # One refund in flight per order: a double click never asks Paddle twice.
+            # One request on its way to Paddle per order: a double click never asks twice.
+            # (Refunds made in Paddle's dashboard may be pending beside ours: Paddle decides.)
             models.UniqueConstraint(
                 fields=["order"],
-                condition=Q(status__in=["requested", "pending_approval"]),
-                name="one_open_refund_per_order",
+                condition=Q(status="requested"),
+                name="one_refund_request_per_order",
             ),
             models.UniqueConstraint(
                 fields=["paddle_adjustment_id"],

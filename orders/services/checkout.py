@@ -142,6 +142,10 @@ def _write_order(
         )
         discount = validated.discount
         reservations.hold_code_use(discount)
+    if user is not None and points:
+        # At most what the customer has free now (locked until this commits): an app that
+        # shows a stale balance gets what is left, not an error.
+        points = min(points, reservations.points_available(user_id=user.pk))
     total = engine.order_total(
         cart.lines,
         engine_promo_code(discount) if discount else None,

@@ -2,9 +2,10 @@
 
 1. An order manager asks (Admin): a `PaymentRefund` is recorded under the order's lock — one
    in flight per order, so a double click never asks twice — and a worker is queued.
-2. The worker claims it and asks Paddle (`POST /adjustments`), outside any transaction. Paddle
-   starts it `pending_approval`. If Paddle cannot be asked, the refund is `failed` and the order
-   flagged; a timed-out request that did reach Paddle is matched by its webhook instead.
+2. The worker claims it and, outside any transaction, asks Paddle for the transaction's refunds
+   first (a request that timed out earlier may have reached it), then for a new one only if
+   there is none (`POST /adjustments`; Paddle starts it `pending_approval`). If Paddle cannot be
+   asked, the refund is `failed` and the order flagged.
 3. Paddle's `adjustment.created` / `adjustment.updated` webhooks report the outcome. An approved
    full refund makes the order and its payment `refunded`, gives back what an unpaid order
    still held, reverses the order's points (taken back what it earned, returned what it spent)
@@ -27,6 +28,7 @@ from accounts.models import User
 from hiroam.api.errors import BusinessRuleError, ConflictError
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
+from hiroam.integrations.paddle.results import PaddleAdjustment
 from orders.models import Order, OrderStatus, PaymentRefund, PaymentStatus
 from orders.services import reservations
 from orders.services.customer_stats import refresh_customer_stats
@@ -37,6 +39,7 @@ from points.services import reverse_order
 logger = logging.getLogger(__name__)
 Status = PaymentRefund.Status
 STALE_REQUEST = timedelta(minutes=15)
+LIVE_AT_PADDLE = frozenset({"pending_approval", "approved"})
 ADJUSTMENT_EVENTS = frozenset({"adjustment.created", "adjustment.updated"})
 # Paddle's outcome never goes backwards: a late `pending_approval` does not undo a decision.
 RANK = {
@@ -62,15 +65,16 @@ def request_refund(order_id: Any, *, reason: str, by: User | None, now: datetime
         order.refunds.filter(status=Status.REQUESTED, requested_at__lt=now - STALE_REQUEST).update(
             status=Status.FAILED, error_message="No answer from Paddle recorded: asked again."
         )
+        in_progress = ConflictError(f"{order.order_number} already has a refund in progress.")
+        if order.refunds.filter(status__in=PaymentRefund.OPEN).exists():
+            raise in_progress
         try:
             with transaction.atomic():
                 refund = PaymentRefund.objects.create(
                     order=order, reason=reason.strip()[:255], requested_by=by, requested_at=now
                 )
         except IntegrityError as error:
-            raise ConflictError(
-                f"{order.order_number} already has a refund in progress."
-            ) from error
+            raise in_progress from error
         transaction.on_commit(lambda: _queue(send_refund, refund.pk))
     return order
 
@@ -91,9 +95,7 @@ def send_refund(refund_id: Any, *, now: datetime) -> str:
         return "already sent"
     refund = PaymentRefund.objects.select_related("order").get(pk=refund_id)
     try:
-        adjustment = paddle_client().create_refund(
-            transaction_id=refund.order.paddle_transaction_id or "", reason=refund.reason
-        )
+        adjustment = _refund_at_paddle(refund)
     except ProviderError as error:
         logger.warning("Paddle refused the refund of %s: %s", refund.order.order_number, error)
         with transaction.atomic():
@@ -109,9 +111,23 @@ def send_refund(refund_id: Any, *, now: datetime) -> str:
         refund = PaymentRefund.objects.select_for_update().get(pk=refund.pk)
         if not refund.paddle_adjustment_id:  # the webhook may have told us first
             refund.paddle_adjustment_id = adjustment.id
-        _advance(refund, adjustment.status, adjustment.total_cents, now)
+        # Only Paddle's webhook applies a decision (under the order's lock, with its effects).
+        _advance(refund, Status.PENDING_APPROVAL, adjustment.total_cents, now)
         refund.save()
     return refund.status
+
+
+def _refund_at_paddle(refund: PaymentRefund) -> PaddleAdjustment:
+    """Paddle's refund of the order's payment: one it already holds that we have not recorded
+    (an earlier request that timed out did reach it, or one made in its dashboard), else a
+    new one. So asking again never refunds twice."""
+    paddle = paddle_client()
+    transaction_id = refund.order.paddle_transaction_id or ""
+    known = set(refund.order.refunds.values_list("paddle_adjustment_id", flat=True))
+    for existing in paddle.refunds_of(transaction_id):
+        if existing.id not in known and existing.status in LIVE_AT_PADDLE:
+            return existing
+    return paddle.create_refund(transaction_id=transaction_id, reason=refund.reason)
 
 
 def record_adjustment(order: Order, data: dict[str, Any], now: datetime) -> str:
@@ -127,12 +143,14 @@ def record_adjustment(order: Order, data: dict[str, Any], now: datetime) -> str:
     )
     if refund is None:
         refund = PaymentRefund(
-            order=order, reason=str(data.get("reason") or "Refunded in Paddle")[:255]
+            order=order,
+            status=Status.PENDING_APPROVAL,
+            reason=str(data.get("reason") or "Refunded in Paddle")[:255],
         )
     refund.paddle_adjustment_id = adjustment_id
     refund.is_full = data.get("type", "full") == "full"
     amount = _cents((data.get("totals") or {}).get("total"))
-    was = refund.status
+    was = refund.status if refund.pk else None  # a new one is news whatever its status
     _advance(refund, str(data.get("status") or ""), amount, now)
     refund.save()
     if refund.status == was:

@@ -57,6 +57,12 @@ def hold_code_use(discount: DiscountCode) -> None:
     DiscountCode.objects.filter(pk=discount.pk).update(reserved_uses=F("reserved_uses") + 1)
 
 
+def points_available(*, user_id: Any) -> int:
+    """The customer's points free to redeem, their profile locked for the caller's transaction
+    (taken after the packages and the code: the one lock order)."""
+    return points_ledger.locked_profile(user_id).points_available
+
+
 def hold_points(*, user_id: Any, points: int) -> None:
     """The customer's points an order redeems, held until it is paid (INSUFFICIENT_POINTS if
     fewer are available)."""
@@ -79,7 +85,7 @@ def convert(order: Order, now: datetime) -> str:
             DiscountCode.objects.filter(pk=order.discount_code_id).update(
                 reserved_uses=F("reserved_uses") - 1, current_uses=F("current_uses") + 1
             )
-        if order.points_redeemed:
+        if order.points_redeemed and order.user_id is not None:
             points_ledger.spend_held(
                 user_id=order.user_id, points=order.points_redeemed, order_id=order.pk, now=now
             )
@@ -104,7 +110,7 @@ def release(order: Order) -> bool:
         DiscountCodeUsage.objects.filter(order_id=order.pk).update(
             status=DiscountCodeUsage.Status.RELEASED
         )
-    if order.points_redeemed:
+    if order.points_redeemed and order.user_id is not None:  # (erased: the points went too)
         points_ledger.release_held(user_id=order.user_id, points=order.points_redeemed)
     order.reservation = Reservation.RELEASED
     return True
@@ -128,34 +134,41 @@ def _restock(items: Iterable[OrderItem]) -> None:
 
 def _take_again(order: Order, now: datetime) -> tuple[str, bool]:
     """A late payment for an order whose reservation was released: the stock, the code's use
-    and the points are taken again if they are still there. Returns the problem (the customer
-    paid, so the order is kept and flagged, never silently dropped) and whether the code's
-    use was counted."""
+    and the points are taken again if they are still there (in the checkout's lock order).
+    Returns the problem (the customer paid, so the order is kept and flagged, never silently
+    dropped) and whether the code's use was counted."""
     problems = []
     try:
         with transaction.atomic():  # all of its packages' units, or none
             hold_stock({str(item.package_id): item.quantity for item in order.items.all()})
     except BusinessRuleError as error:
         problems.append(f"paid after expiry and {error.message.lower()} Refund it.")
-    if order.points_redeemed:
-        try:
-            with transaction.atomic():
-                points_ledger.spend(
-                    user_id=order.user_id, points=order.points_redeemed, order_id=order.pk, now=now
-                )
-        except BusinessRuleError:
-            problems.append(
-                f"paid after expiry with {order.points_redeemed} points no longer available."
-            )
+    code_counted = True
     if order.discount_code_id:
-        counted = (
+        code_counted = bool(
             DiscountCode.objects.filter(pk=order.discount_code_id)
             .filter(
                 Q(max_uses__isnull=True) | Q(max_uses__gt=F("current_uses") + F("reserved_uses"))
             )
             .update(current_uses=F("current_uses") + 1)
         )
-        if not counted:
+        if not code_counted:
             problems.append("paid after expiry with a code that has no uses left meanwhile.")
-        return " ".join(problems), bool(counted)
-    return " ".join(problems), True
+    if order.points_redeemed and not _spend_again(order, now):
+        problems.append(
+            f"paid after expiry with {order.points_redeemed} points no longer available."
+        )
+    return " ".join(problems), code_counted
+
+
+def _spend_again(order: Order, now: datetime) -> bool:
+    if order.user_id is None:  # the account was erased meanwhile: its points with it
+        return False
+    try:
+        with transaction.atomic():
+            points_ledger.spend(
+                user_id=order.user_id, points=order.points_redeemed, order_id=order.pk, now=now
+            )
+    except BusinessRuleError:
+        return False
+    return True

@@ -186,6 +186,57 @@ def test_paddle_unreachable_marks_the_refund_failed_and_flags_the_order(
     paddle_client.cache_clear()
 
 
+@pytest.mark.django_db
+def test_a_refund_made_in_paddles_dashboard_beside_ours_is_recorded_too(
+    client, customer, completed_order
+):
+    request_refund(completed_order.pk, reason="asked", by=None, now=timezone.now())
+    PaymentRefund.objects.update(status=Status.PENDING_APPROVAL, paddle_adjustment_id="adj_ours")
+
+    assert _deliver(
+        client, _adjustment(completed_order, status="pending_approval", adjustment_id="adj_dash")
+    ) == ["refund pending"]
+
+    assert sorted(PaymentRefund.objects.values_list("paddle_adjustment_id", flat=True)) == [
+        "adj_dash",
+        "adj_ours",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_again_after_a_lost_answer_never_refunds_twice(paddle_sandbox, customer):
+    """The first request reached Paddle but its answer was lost (the worker died): asking
+    again attaches Paddle's refund instead of creating a second one."""
+    from hiroam.sandbox.models import PaddleAdjustment
+    from hiroam.sandbox.paddle import create_adjustment
+
+    package = PackageFactory.create(price_usd_cents=1_000)
+    response = requests.post(
+        f"{paddle_sandbox.url}{CHECKOUT}", json=checkout_body(cart(package)), timeout=30
+    )
+    order = Order.objects.get(pk=response.json()["data"]["order_id"])
+    press(paddle_sandbox.url, str(order.paddle_transaction_id), "pay")
+    Order.objects.filter(pk=order.pk).update(
+        payment_status=PaymentStatus.COMPLETED, status=OrderStatus.COMPLETED
+    )
+    request_refund(order.pk, reason="first", by=None, now=timezone.now())
+    first = PaymentRefund.objects.get()
+    PaymentRefund.objects.filter(pk=first.pk).update(sent_at=timezone.now())  # claimed, then lost
+    lost = create_adjustment(
+        {"action": "refund", "transaction_id": order.paddle_transaction_id, "reason": "first"},
+        timezone.now(),
+    )
+
+    later = timezone.now() + timedelta(minutes=20)
+    request_refund(order.pk, reason="second", by=None, now=later)
+    second = PaymentRefund.objects.get(status=Status.REQUESTED)
+    assert send_refund(second.pk, now=later) == Status.PENDING_APPROVAL
+
+    second.refresh_from_db()
+    assert second.paddle_adjustment_id == lost["id"]
+    assert PaddleAdjustment.objects.count() == 1
+
+
 @pytest.fixture
 def manager(client):
     apply_roles(ROLES)

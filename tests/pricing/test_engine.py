@@ -464,6 +464,10 @@ def test_points_take_a_dollar_per_hundred_up_to_half_of_what_is_left_to_pay():
     coarse = order_total(items, points=PointsOffer(100, 150, 5000))
     assert (coarse.points_discount_cents, coarse.points_redeemed) == (66, 99)
     assert coarse.breakdown()["points"] == {"redeemed": 99, "discount_cents": 66}
+    # 50 points a dollar (2 cents each) and 7 cents allowed: 3 points for 6 cents, never a
+    # fourth point for the odd cent.
+    fine = order_total([Line("a", 1, 14)], points=PointsOffer(100, 50, 5000))
+    assert (fine.points_discount_cents, fine.points_redeemed) == (6, 3)
 
 
 offers = st.builds(
@@ -484,9 +488,9 @@ def test_points_never_pay_more_than_their_share_nor_cost_more_than_offered(items
     assert total.total_cents == payable - total.points_discount_cents
     assert payable == 0 or total.total_cents > 0  # points never pay for the whole order
     assert total.points_redeemed <= points.points
-    # The points taken are worth the discount, and one point fewer would not be.
+    # The points taken are worth exactly the discount (to the cent), and one fewer would not be.
     worth = total.points_redeemed * 100 // points.points_per_dollar
-    assert worth >= total.points_discount_cents
+    assert worth == total.points_discount_cents
     if total.points_redeemed:
         assert (total.points_redeemed - 1) * 100 < total.points_discount_cents * (
             points.points_per_dollar

@@ -90,18 +90,21 @@ class PaddleClient:
             body["type"] = "full"
         return PaddleAdjustment.from_wire(self._request("POST", "/adjustments", body))
 
-    def _request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def refunds_of(self, transaction_id: str) -> list[PaddleAdjustment]:
+        """The refunds Paddle holds for a transaction, whatever asked for them."""
+        found = self._request("GET", f"/adjustments?transaction_id={transaction_id}&action=refund")
+        return [PaddleAdjustment.from_wire(data) for data in found if isinstance(data, dict)]
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         return call_provider(
-            operation=f"{method} {path.split('/')[1]}",
+            operation=f"{method} {path.split('/')[1].split('?')[0]}",
             breaker=self.breaker,
             policy=self.retry_policy,
             attempt_call=lambda: self._send(method, path, body),
             idempotent=method == "GET",  # a repeated POST could create a second transaction
         )
 
-    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    def _send(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         response = send_http(
             self.session,
             method,
@@ -118,9 +121,8 @@ class PaddleClient:
             raise errors.PaddleError(
                 f"{method} {path}: answer is not JSON", status=response.status_code
             ) from error
-        if response.ok and isinstance(payload.get("data"), dict):
-            data: dict[str, Any] = payload["data"]
-            return data
+        if response.ok and isinstance(payload.get("data"), dict | list):
+            return payload["data"]  # one entity, or a list of them
         problem = payload.get("error") or {}
         raise errors.PaddleError(
             str(problem.get("detail") or f"HTTP {response.status_code}"),
