@@ -103,8 +103,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             return False
         return super().has_delete_permission(request, obj) and _may_manage(request, obj)
 
-    def get_actions(self, request: HttpRequest) -> Any:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        actions = super().get_actions(request, *args, **kwargs)
         actions.pop("delete_selected", None)  # would delete customers too, without erasing
         return actions
 
