@@ -56,7 +56,11 @@ class PointsTransaction(models.Model):
                 condition=Q(reason="first_purchase_bonus"),
                 name="points_one_first_purchase_bonus",
             ),
-            models.CheckConstraint(condition=~Q(points=0), name="points_row_moves_points"),
+            # Every row moves points, but for a reversal that found nothing left to take: it
+            # still records what it could not take back.
+            models.CheckConstraint(
+                condition=~Q(points=0) | Q(shortfall__gt=0), name="points_row_moves_points"
+            ),
         ]
         indexes = [
             models.Index(

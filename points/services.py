@@ -142,12 +142,16 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
         if PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists():
             return 0  # reversed already
         earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id)
-        taken = min(earned, profile.points_available)
-        if taken <= 0:  # nothing to take back (a ledger row cannot move zero points)
-            if earned > 0:
-                logger.warning("Refund of %s: %s points could not be taken back", order_id, earned)
+        if earned <= 0:
             return 0
+        taken = min(earned, profile.points_available)
+        if taken < earned:
+            logger.warning(
+                "Refund of %s: %s points could not be taken back", order_id, earned - taken
+            )
         _use_oldest(profile.user_id, taken)
+        # Written even when nothing could be taken: the shortfall is kept, and the reversal is
+        # done once (a second refund of the order finds it).
         _write(
             profile,
             Kind.REVERSED,
