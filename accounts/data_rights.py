@@ -10,7 +10,7 @@ every app without knowing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -112,8 +112,10 @@ class StaffAccountNotErasableError(BusinessRuleError):
 
 
 ERASE_ACTION = "erase_customer"
-# Fields of earlier audit entries about the account that name the person.
-_PERSONAL_FIELDS = frozenset({"email", "full_name", "phone"})
+# Fields of earlier audit entries (of any model) that name the person or quote them.
+_PERSONAL_FIELDS = frozenset(
+    {"email", "full_name", "phone", "customer_email", "customer_name", "guest_email", "note"}
+)
 _ERASED = "[erased]"
 
 
@@ -132,7 +134,9 @@ def erase_customer(*, user_id: Any, requested_by: User | None, now: datetime) ->
     or None for the customer themself. Refused for staff, and while a section says to wait.
     Answers the rows touched, by kind."""
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=user_id)
+        # No-key lock: a completion writing this customer's ledger rows (whose foreign key
+        # takes a key-share lock on the user) waits neither for nor against it.
+        user = User.objects.select_for_update(no_key=True).get(pk=user_id)
         if user.is_staff or user.is_superuser:
             raise StaffAccountNotErasableError()
         sections = data_sections()
@@ -168,16 +172,28 @@ def _user_type() -> ContentType:
 def _scrub_earlier_audit_entries(user: User) -> None:
     """The trail of staff changes to the account stays (what was done, by whom, when), but no
     longer says who the customer was."""
-    label = f"Erased customer {user.pk}"
-    entries = AdminAuditEntry.objects.filter(content_type=_user_type(), object_id=str(user.pk))
+    scrub_audit_entries(User, [user.pk], label=f"Erased customer {user.pk}")
+
+
+def scrub_audit_entries(model: type[Any], object_ids: Iterable[Any], *, label: str = "") -> int:
+    """For sections: earlier audit entries about these objects keep what was done, by whom and
+    when, but lose the person's name, email, phone and staff notes about them (and their
+    title, when `label` replaces it: e.g. a title that is the customer's email)."""
+    content_type = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    ids = [str(pk) for pk in object_ids]
+    entries = AdminAuditEntry.objects.filter(content_type=content_type, object_id__in=ids)
+    scrubbed = 0
     for entry in entries:
-        entry.object_repr = label
+        entry.object_repr = label or entry.object_repr
         entry.old_values = _without_personal_values(entry.old_values)
         entry.new_values = _without_personal_values(entry.new_values)
         entry.save(update_fields=["object_repr", "old_values", "new_values"])
-    LogEntry.objects.filter(content_type=_user_type(), object_id=str(user.pk)).update(
-        object_repr=label
-    )
+        scrubbed += 1
+    if label:
+        LogEntry.objects.filter(content_type=content_type, object_id__in=ids).update(
+            object_repr=label
+        )
+    return scrubbed
 
 
 def _without_personal_values(values: dict[str, Any]) -> dict[str, Any]:

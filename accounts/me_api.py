@@ -120,6 +120,7 @@ ExportOutput = inline_serializer(
             child=serializers.JSONField(), help_text="With items, their eSIMs, and refunds."
         ),
         "emails_sent": serializers.ListField(child=serializers.JSONField()),
+        "payment_events": serializers.ListField(child=serializers.JSONField()),
         "promo_code_uses": serializers.ListField(child=serializers.JSONField()),
         "points_ledger": serializers.ListField(child=serializers.JSONField()),
         "points_expiry_notices": serializers.ListField(child=serializers.JSONField()),

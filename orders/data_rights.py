@@ -17,10 +17,10 @@ from typing import Any
 from django.db.models import F, Model, Q, Value
 from django.db.models.functions import Replace
 
-from accounts.data_rights import DataSection
+from accounts.data_rights import DataSection, scrub_audit_entries
 from accounts.models import User, normalize_email_address
 from hiroam.api.errors import ConflictError, ErrorCode
-from orders.models import EmailLog, Order, OrderStatus, PaymentRefund
+from orders.models import EmailLog, Order, OrderStatus, PaymentRefund, WebhookLog
 from orders.selectors import orders_about_customer
 from pricing.models import DiscountCodeUsage
 
@@ -128,6 +128,27 @@ def export_orders(user: User) -> list[dict[str, Any]]:
     ]
 
 
+def export_payment_events(user: User) -> list[dict[str, Any]]:
+    """Paddle's notifications about the customer's payments and refunds, as received (they
+    may name the payer and their card)."""
+    order_ids = orders_about_customer(user).values_list("pk", flat=True)
+    logs = (
+        WebhookLog.objects.filter(order_id__in=order_ids, source=WebhookLog.Source.PADDLE)
+        .select_related("order")
+        .order_by("created_at")
+    )
+    return [
+        {
+            "order_number": log.order.order_number if log.order else None,
+            "event_type": log.event_type,
+            "occurred_at": log.occurred_at,
+            "received_at": log.created_at,
+            "data": log.payload.get("data"),
+        }
+        for log in logs
+    ]
+
+
 def _emails_about(user: User, order_ids: Iterable[Any]) -> Q:
     about = Q(order_id__in=list(order_ids))
     if user.email_verified_at is not None:
@@ -218,6 +239,9 @@ def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
     PaymentRefund.objects.filter(order_id__in=order_ids).update(
         reason=Replace(F("reason"), Value(normalize_email_address(user.email)), Value("[erased]"))
     )
+    # Order managers' actions were audited with the order as it was (email and name in it).
+    scrub_audit_entries(Order, order_ids)
+    webhooks = _scrub_payment_events(order_ids)
     orders = Order.objects.filter(pk__in=order_ids).update(
         customer_email=ERASED_EMAIL,
         customer_name="",
@@ -231,11 +255,46 @@ def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
         "orders_anonymised": orders,
         "emails_anonymised": emails,
         "promo_code_uses_anonymised": uses,
+        "payment_events_anonymised": webhooks,
     }
 
 
+# What a Paddle event keeps after an erasure: what was paid or refunded, when, for which order;
+# never the payer (customer id, address, card holder, card details).
+_PAYMENT_EVENT_KEYS = ("event_id", "event_type", "occurred_at", "notification_id")
+_PAYMENT_DATA_KEYS = (
+    "id",
+    "status",
+    "action",
+    "type",
+    "transaction_id",
+    "currency_code",
+    "custom_data",
+    "totals",
+    "created_at",
+    "updated_at",
+    "billed_at",
+)
+
+
+def _scrub_payment_events(order_ids: list[Any]) -> int:
+    logs = WebhookLog.objects.filter(order_id__in=order_ids, source=WebhookLog.Source.PADDLE)
+    for log in logs:
+        data = log.payload.get("data") or {}
+        kept = {key: data[key] for key in _PAYMENT_DATA_KEYS if key in data}
+        totals = (data.get("details") or {}).get("totals")
+        if totals is not None:
+            kept["details"] = {"totals": totals}
+        log.payload = {
+            **{key: log.payload[key] for key in _PAYMENT_EVENT_KEYS if key in log.payload},
+            "data": kept,
+        }
+        log.save(update_fields=["payload"])
+    return len(logs)
+
+
 SECTIONS = (
-    # "orders" erases for the other two: their rows are found through the orders, so they
+    # "orders" erases for the others: their rows are found through the orders, so they
     # must be anonymised before the orders stop naming the customer.
     DataSection(
         "orders",
@@ -244,5 +303,6 @@ SECTIONS = (
         check_erasable=check_no_order_in_progress,
     ),
     DataSection("emails_sent", export=export_emails_sent),
+    DataSection("payment_events", export=export_payment_events),
     DataSection("promo_code_uses", export=export_promo_code_uses),
 )

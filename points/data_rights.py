@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from accounts.data_rights import DataSection
+from accounts.data_rights import DataSection, scrub_audit_entries
 from accounts.models import User
-from points.models import PointsExpiryNotice, PointsTransaction
+from points.models import Customer, PointsExpiryNotice, PointsTransaction
 
 _LEDGER_FIELDS = (
     "kind",
@@ -41,6 +41,12 @@ def export_expiry_notices(user: User) -> list[dict[str, Any]]:
 
 
 def delete_points_data(user: User, now: datetime) -> dict[str, int]:
+    # Staff adjustments are audited against the customer's console entry (titled with their
+    # email) and the ledger rows (with the staff's note): the trail stays, the person goes.
+    profile_ids = Customer.objects.filter(user=user).values_list("pk", flat=True)
+    scrub_audit_entries(Customer, profile_ids, label=f"Erased customer {user.pk}")
+    ledger_ids = PointsTransaction.objects.filter(user=user).values_list("pk", flat=True)
+    scrub_audit_entries(PointsTransaction, ledger_ids)
     ledger, _ = PointsTransaction.objects.filter(user=user).delete()
     notices, _ = PointsExpiryNotice.objects.filter(user=user).delete()
     return {"points_ledger_rows_deleted": ledger, "points_expiry_notices_deleted": notices}

@@ -3,12 +3,21 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from accounts.models import CustomerProfile, User
-from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus, PaymentRefund
+from accounts.models import AdminAuditEntry, CustomerProfile, User
+from orders.models import (
+    EmailLog,
+    EsimProfile,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentRefund,
+    WebhookLog,
+)
 from orders.services.points_handoff import credit_points_for
-from points.models import PointsExpiryNotice
+from points.models import Customer, PointsExpiryNotice, PointsTransaction
 from pricing.models import DiscountCodeUsage
 from tests.catalog.factories import PackageFactory
 from tests.orders.factories import paid_order
@@ -91,4 +100,49 @@ def customer_with_one_of_everything(user: User, *, tag: str = "TIA") -> Customer
     notice = PointsExpiryNotice.objects.create(
         user=user, expires_on=(now + timedelta(days=20)).date(), points=149, status="sent"
     )
+    WebhookLog.objects.create(
+        source=WebhookLog.Source.PADDLE,
+        event_id=f"evt_{tag}",
+        event_type="transaction.completed",
+        order=order,
+        payload={
+            "event_id": f"evt_{tag}",
+            "event_type": "transaction.completed",
+            "data": {
+                "id": f"txn_{tag}",
+                "status": "completed",
+                "customer_id": f"ctm_{tag}",
+                "address_id": f"add_{tag}",
+                "details": {"totals": {"subtotal": "999", "total": "999"}},
+                "payments": [
+                    {"method_details": {"card": {"cardholder_name": user.full_name, "last4": "42"}}}
+                ],
+            },
+        },
+    )
+    _staff_changes_about(user, order)
     return CustomerFile(user, order, item, esim, email, promo_use, refund, notice)
+
+
+def _staff_changes_about(user: User, order: Order) -> None:
+    """Audit entries staff actions left: on the order (its snapshot names the customer), on the
+    customer's points console entry (titled with their email) and on a ledger row (a note)."""
+    ledger_row = PointsTransaction.objects.filter(user=user).first()
+    assert ledger_row is not None
+    for obj, title, values in (
+        (
+            order,
+            order.order_number,
+            {"customer_email": user.email, "customer_name": user.full_name},
+        ),
+        (Customer.objects.get(user=user), user.email, {"points_balance": 149}),
+        (ledger_row, str(ledger_row), {"note": f"goodwill for {user.full_name}"}),
+    ):
+        AdminAuditEntry.objects.create(
+            actor_email="manager@hiroam.local",
+            action="action",
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            object_id=str(obj.pk),
+            object_repr=title,
+            new_values=values,
+        )

@@ -53,6 +53,9 @@ def test_the_export_holds_every_kind_of_data_about_the_customer(signed_in_client
         "traveller@example.com",
         held.order.order_number,
     )
+    [payment] = data["payment_events"]
+    assert payment["event_type"] == "transaction.completed"
+    assert payment["data"]["payments"][0]["method_details"]["card"]["last4"] == "42"
     [use] = data["promo_code_uses"]
     assert (use["code"], use["order_id"]) == ("WELCOME-TIA", str(held.order.pk))
     ledger = sorted((row["reason"], row["points"]) for row in data["points_ledger"])

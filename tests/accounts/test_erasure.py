@@ -11,7 +11,15 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from accounts.models import AdminAuditEntry, CustomerProfile, User
 from orders.data_rights import ERASED_EMAIL
-from orders.models import EmailLog, EsimProfile, Order, OrderItem, OrderStatus, PaymentRefund
+from orders.models import (
+    EmailLog,
+    EsimProfile,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentRefund,
+    WebhookLog,
+)
 from points.models import PointsExpiryNotice, PointsTransaction
 from pricing.models import DiscountCodeUsage
 from tests.accounts.customer_file import customer_with_one_of_everything
@@ -51,6 +59,7 @@ def _everything():
         "refunds": list(PaymentRefund.objects.order_by("pk").values()),
         "notices": list(PointsExpiryNotice.objects.order_by("pk").values()),
         "audit": list(AdminAuditEntry.objects.order_by("pk").values()),
+        "payment_events": list(WebhookLog.objects.order_by("pk").values()),
         "revoked_tokens": BlacklistedToken.objects.count(),
     }
 
@@ -95,6 +104,10 @@ def test_erasure_anonymises_orders_keeps_their_amounts_and_deletes_the_rest(sess
     assert (refund.reason, refund.status) == ("Asked by [erased]: eSIM not needed", "rejected")
     use = DiscountCodeUsage.objects.get(pk=held.promo_use.pk)
     assert (use.guest_email, use.user_id, use.discount_amount_cents) == (ERASED_EMAIL, None, 100)
+    # Paddle's notification keeps what was paid, never who paid or with which card.
+    payment = WebhookLog.objects.get(order=order).payload
+    assert payment["data"]["details"]["totals"]["total"] == "999"
+    assert not {"customer_id", "address_id", "payments"} & set(payment["data"])
 
     # The session is over: neither token works any more.
     assert client.get(ME).status_code == 401
