@@ -153,7 +153,8 @@ def test_the_balance_is_the_sum_of_the_ledger_and_never_negative(steps):
 
     with transaction.atomic():
         user = UserFactory.create()
-        orders, holds = [], []
+        orders: list[uuid.UUID] = []
+        holds: list[tuple[uuid.UUID, int]] = []
         for step, (operation, amount) in enumerate(steps):
             moment = NOW + timedelta(days=step * 60)
             try:
