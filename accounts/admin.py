@@ -38,6 +38,7 @@ from accounts.audit import (
     record_admin_action,
     record_admin_change,
 )
+from accounts.email_verification import queue_verification_email
 from accounts.models import AdminAuditEntry, User
 from accounts.roles import SUPERUSER_GRANTED_ROLES
 from hiroam.api.errors import DomainError
@@ -95,6 +96,16 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Also guards the password form, which asks this with the user in question.
         return super().has_change_permission(request, obj) and _may_manage(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        # A changed address is not proved yet: until it is, it links no guest orders and the
+        # customer's data requests cover only the account's own orders.
+        email_changed = change and "email" in form.changed_data
+        if email_changed:
+            obj.email_verified_at = None
+        super().save_model(request, obj, form, change)
+        if email_changed and not obj.is_staff:
+            queue_verification_email(user=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A customer leaves through "Erase customer": a plain delete would keep their email and

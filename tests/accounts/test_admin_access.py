@@ -331,3 +331,18 @@ def test_an_odd_forwarded_address_never_breaks_an_admin_save(
 
     assert response.status_code == 302
     assert AdminAuditEntry.objects.get().ip_address == recorded
+
+
+def test_a_changed_email_must_be_verified_again(client):
+    from django.utils import timezone
+
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    customer = UserFactory.create(email="old@example.com", email_verified_at=timezone.now())
+
+    client.post(
+        f"/admin/accounts/user/{customer.pk}/change/",
+        _change_form(customer, email="new@example.com"),
+    )
+
+    customer.refresh_from_db()
+    assert (customer.email, customer.email_verified_at) == ("new@example.com", None)
