@@ -395,3 +395,42 @@ def test_an_order_left_paid_by_a_crash_still_completes(provider, sandbox_package
 
     order.refresh_from_db()
     assert (order.status, order.esim_status) == (OrderStatus.COMPLETED, EsimStatus.DELIVERED)
+
+
+def test_ten_parallel_completions_credit_the_customers_points_once(provider, sandbox_package_codes):
+    """Ten workers asking the provider for the same delivered item at once (a duplicate
+    webhook, the safety net, a human): the order completes once, the customer earns once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from accounts.models import CustomerProfile
+    from orders.services.provider_events import collect_profiles
+    from points.models import PointsTransaction
+    from tests.accounts.factories import UserFactory
+
+    customer = UserFactory.create()
+    order = _paid_order_of(1)
+    Order.objects.filter(pk=order.pk).update(user=customer, total_cents=300, subtotal_cents=300)
+    _use_sandbox_codes(order, sandbox_package_codes)
+    order_from_provider(order.pk, timezone.now())
+    from hiroam.sandbox.tasks import allocate_order
+
+    item = OrderItem.objects.get()
+    allocate_order(item.esim_order_no)
+
+    def complete(_):
+        try:
+            return collect_profiles(item.pk, timezone.now())
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        outcomes = list(pool.map(complete, range(10)))
+
+    assert outcomes.count("completed") == 1, outcomes
+    assert Order.objects.get().status == OrderStatus.COMPLETED
+    earned = PointsTransaction.objects.filter(user=customer).values_list("reason", "points")
+    assert sorted(earned) == [("first_purchase_bonus", 50), ("purchase", 30)]
+    profile = CustomerProfile.objects.get(user=customer)
+    assert (profile.points_balance, profile.total_orders, profile.total_spent_cents) == (80, 1, 300)
