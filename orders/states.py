@@ -1,4 +1,5 @@
-"""The order's three state machines (plan section 8.2), each declared once here.
+"""The order's state machines (plan section 8.2) and the eSIM's refund machine (section 11.4),
+each declared once here.
 
 A service changes a status only through `advance`: a move the machine does not allow is
 refused (DisallowedTransition) and logged, never applied. Moving to the state it is already in
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from django.db import models
 
 from hiroam.api.errors import ConflictError
-from orders.models import EsimStatus, OrderStatus, PaymentStatus
+from orders.models import EsimStatus, OrderStatus, PaymentStatus, RefundStatus
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,28 @@ ESIM = Machine(
             EsimStatus.PENDING: {EsimStatus.ORDERED, EsimStatus.FAILED},
             EsimStatus.ORDERED: {EsimStatus.DELIVERED, EsimStatus.FAILED},
             EsimStatus.FAILED: {EsimStatus.ORDERED},  # retried by an operator
+        }
+    ),
+)
+
+
+# Recovering an unused eSIM's cost (plan 11.4). An SM-DP+ download, install or enable makes it
+# not refundable at any point before the cancel; a failure is retried (from `failed`) by later
+# runs; `processing` is left only with the provider's answer (a crashed run's rows are
+# re-read, never cancelled blindly).
+REFUND = Machine(
+    "refund",
+    "refund_status",
+    _moves(
+        {
+            RefundStatus.NOT_ELIGIBLE: {RefundStatus.ELIGIBLE, RefundStatus.NOT_REFUNDABLE},
+            RefundStatus.ELIGIBLE: {RefundStatus.PROCESSING, RefundStatus.NOT_REFUNDABLE},
+            RefundStatus.PROCESSING: {
+                RefundStatus.REFUNDED,
+                RefundStatus.NOT_REFUNDABLE,
+                RefundStatus.FAILED,
+            },
+            RefundStatus.FAILED: {RefundStatus.PROCESSING, RefundStatus.NOT_REFUNDABLE},
         }
     ),
 )

@@ -200,6 +200,11 @@ class OrderItem(models.Model):
 
     esim_order_no = models.CharField(max_length=100, blank=True)
     transaction_id = models.CharField(max_length=100, blank=True)
+    provider_unit_price_units = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="What eSIM Access charged per eSIM (1/10000 USD): what a cancel returns.",
+    )
     status = models.CharField(max_length=20, default="pending")
     profiles_ordered = models.PositiveIntegerField(default=0)
     profiles_delivered = models.PositiveIntegerField(default=0)

@@ -86,6 +86,12 @@ class EsimProfile(models.Model):
     )
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_amount_cents = models.PositiveIntegerField(null=True, blank=True)
+    # The refund job's bookkeeping: when a run took it (a `processing` row older than a run
+    # can last was left by a crash), failed attempts and when to try again, the last error.
+    refund_claimed_at = models.DateTimeField(null=True, blank=True)
+    refund_attempts = models.PositiveSmallIntegerField(default=0)
+    refund_retry_at = models.DateTimeField(null=True, blank=True)
+    refund_error = models.CharField(max_length=500, blank=True)
 
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -104,11 +110,17 @@ class EsimProfile(models.Model):
         indexes = [
             models.Index(fields=["iccid"], name="profile_by_iccid"),
             models.Index(fields=["esim_status"], name="profile_by_status"),
-            # The 90-day refund job's query (plan section 11).
+            # The 90-day refund job's queries (plan section 11): who becomes eligible, and
+            # what a run claims (eligible, failed and due again, or left processing).
             models.Index(
                 fields=["refund_eligible_at"],
                 name="profile_refund_candidates",
                 condition=Q(refund_status="not_eligible", smdp_status="released"),
+            ),
+            models.Index(
+                fields=["refund_status", "refund_retry_at"],
+                name="profile_refund_queue",
+                condition=Q(refund_status__in=["eligible", "processing", "failed"]),
             ),
         ]
 

@@ -67,6 +67,7 @@ def order_from_provider(order_id: Any, now: datetime) -> str:
             transaction_id=transaction_id,
             status=ITEM_ORDERED,
             profiles_ordered=item.quantity,
+            provider_unit_price_units=price_units,  # what a 90-day cancel gives back
         )
         _collect_soon(item.pk)
     with transaction.atomic():

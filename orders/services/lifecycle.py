@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from hiroam.integrations.errors import ProviderUnavailable
 from orders.emails import queue_profile_email
 from orders.models import EsimProfile, ProfileStatus, RefundStatus, SmdpStatus
+from orders.states import REFUND
 
 # The provider's spellings, and how far along each state is (same rank: may alternate).
 ESIM_STATES: dict[str, tuple[str, int]] = {
@@ -45,9 +46,6 @@ SMDP_STATES: dict[str, tuple[str, int, str | None]] = {
 }
 SMDP_RANK = {status: rank for status, rank, _ in SMDP_STATES.values()} | {SmdpStatus.PENDING: 0}
 USED_BY_CUSTOMER = frozenset({SmdpStatus.DOWNLOADED, SmdpStatus.INSTALLED, SmdpStatus.ENABLED})
-STILL_REFUNDABLE = frozenset(
-    {RefundStatus.NOT_ELIGIBLE, RefundStatus.ELIGIBLE, RefundStatus.FAILED}
-)
 USAGE_ALERT_PERCENTAGES = (50, 80, 90)
 FINISHED = frozenset(
     {ProfileStatus.USED_UP, ProfileStatus.EXPIRED, ProfileStatus.CANCELLED, ProfileStatus.REVOKED}
@@ -110,7 +108,11 @@ def _forward_smdp(profile: EsimProfile, provider_status: str, occurred: datetime
     if rank >= SMDP_RANK.get(profile.smdp_status, 0) and profile.smdp_status != status:
         profile.smdp_status = status
         changed = True
-    if status in USED_BY_CUSTOMER and profile.refund_status in STILL_REFUNDABLE:
+    # Downloaded, installed or enabled: never cancellable again, whenever it happens before
+    # the cancel (also while the refund job is about to ask the provider).
+    if status in USED_BY_CUSTOMER and REFUND.allows(
+        profile.refund_status, RefundStatus.NOT_REFUNDABLE
+    ):
         profile.refund_status = RefundStatus.NOT_REFUNDABLE
         changed = True
     return changed
