@@ -92,6 +92,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron="30 2 * * *",
     ),
     PeriodicJob(
+        name="Refund unused eSIMs (90 days)",
+        task="refunds.tasks.process_esim_refunds",
+        description="Cancels eSIMs unused 90 days after delivery; eSIM Access refunds their cost.",
+        cron="0 0 * * *",
+    ),
+    PeriodicJob(
         name="Expire unpaid orders",
         task="orders.tasks.expire_unpaid_orders",
         description="Pending orders past their payment window give back stock and code uses.",

@@ -287,6 +287,11 @@ ESIM_ACCESS_CODE = provider_secret(
     "ESIM_ACCESS_CODE", ESIM_ACCESS_ENVIRONMENT, "sandbox-access-code"
 )
 ESIM_SECRET_KEY = provider_secret("ESIM_SECRET_KEY", ESIM_ACCESS_ENVIRONMENT, "sandbox-secret-key")
+# eSIM Access allows 8 requests a second per account: shared by every process (0 = no limit,
+# for benchmarks against the sandbox only).
+ESIM_ACCESS_REQUESTS_PER_SECOND = env.float("ESIM_ACCESS_REQUESTS_PER_SECOND", default=8.0)
+# Provider orders the refund job settles at once (its calls still keep the rate limit).
+REFUND_JOB_WORKERS = env.int("REFUND_JOB_WORKERS", default=4)
 
 PADDLE_API_URL = env_text(
     "PADDLE_API_URL",

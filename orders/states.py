@@ -94,7 +94,11 @@ REFUND = Machine(
     "refund_status",
     _moves(
         {
-            RefundStatus.NOT_ELIGIBLE: {RefundStatus.ELIGIBLE, RefundStatus.NOT_REFUNDABLE},
+            RefundStatus.NOT_ELIGIBLE: {
+                RefundStatus.ELIGIBLE,
+                RefundStatus.NOT_REFUNDABLE,
+                RefundStatus.PROCESSING,  # refunded by hand before its 90 days
+            },
             RefundStatus.ELIGIBLE: {RefundStatus.PROCESSING, RefundStatus.NOT_REFUNDABLE},
             RefundStatus.PROCESSING: {
                 RefundStatus.REFUNDED,

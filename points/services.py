@@ -141,7 +141,10 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
         _give_back_spent(profile, order_id, now)
         if PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists():
             return 0  # reversed already
-        earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id)
+        # Less what refunds of single eSIMs of the order took back (or found missing) already.
+        earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id) - _taken_back_for_esims(
+            order_id
+        )
         if earned <= 0:
             return 0
         taken = min(earned, profile.points_available)
@@ -162,6 +165,49 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
             shortfall=earned - taken,
         )
     return taken
+
+
+ESIM_REFUND_REASON = "esim_refund:"  # + the eSIM's id: once per eSIM
+
+
+def reverse_for_esim(
+    *, user_id: Any, order_id: Any, esim_id: Any, points: int, now: datetime
+) -> int:
+    """One eSIM of an order was refunded to us (never installed): the points it earned are
+    taken back, never more than the order has left to take back, never below zero (the rest
+    is recorded as shortfall). Once per eSIM. Returns the points taken back."""
+    with transaction.atomic():
+        profile = locked_profile(user_id)
+        reason = f"{ESIM_REFUND_REASON}{esim_id}"
+        if PointsTransaction.objects.filter(
+            order_id=order_id, reason__in=[reason, "refund"]
+        ).exists():
+            return 0  # this eSIM, or the whole order, reversed already
+        left = ledger_total(user_id, [Kind.EARNED], order_id=order_id) - _taken_back_for_esims(
+            order_id
+        )
+        owed = min(points, left)
+        if owed <= 0:
+            return 0
+        taken = min(owed, profile.points_available)
+        _use_oldest(profile.user_id, taken)
+        _write(
+            profile,
+            Kind.REVERSED,
+            -taken,
+            now,
+            order_id=order_id,
+            reason=reason,
+            shortfall=owed - taken,
+        )
+    return taken
+
+
+def _taken_back_for_esims(order_id: Any) -> int:
+    rows = PointsTransaction.objects.filter(
+        order_id=order_id, reason__startswith=ESIM_REFUND_REASON
+    ).values_list("points", "shortfall")
+    return sum(-points + shortfall for points, shortfall in rows)
 
 
 def _give_back_spent(profile: CustomerProfile, order_id: Any, now: datetime) -> None:

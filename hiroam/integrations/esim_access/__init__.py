@@ -12,6 +12,7 @@ from hiroam.integrations.calls import (
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.esim_access.client import EsimAccessClient
 from hiroam.integrations.esim_access.errors import PROVIDER
+from hiroam.integrations.rate_limit import RateLimiter
 
 __all__ = ["EsimAccessClient", "esim_access_breaker", "esim_access_client"]
 
@@ -30,4 +31,8 @@ def esim_access_client() -> EsimAccessClient:
         timeout_seconds=timeouts_from_settings(),
         retry_policy=retry_policy_from_settings(),
         breaker=esim_access_breaker(),
+        # The documented limit is per account, whichever process calls.
+        rate_limiter=RateLimiter(
+            f"esim-access:{settings.ESIM_ACCESS_CODE}", settings.ESIM_ACCESS_REQUESTS_PER_SECOND
+        ),
     )

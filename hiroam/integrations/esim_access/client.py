@@ -20,6 +20,7 @@ from hiroam.integrations.esim_access.results import (
     TopUpResult,
     UsageRecord,
 )
+from hiroam.integrations.rate_limit import RateLimiter
 from hiroam.integrations.units import balance_cents_from_provider_units
 
 API_PREFIX = "/api/v1/open/"
@@ -38,6 +39,7 @@ class EsimAccessClient:
         timeout_seconds: tuple[float, float] = (3.05, 20.0),
         retry_policy: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
+        rate_limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -47,6 +49,7 @@ class EsimAccessClient:
         self.timeout_seconds = timeout_seconds
         self.retry_policy = retry_policy or RetryPolicy()
         self.breaker = breaker or CircuitBreaker(errors.PROVIDER)
+        self.rate_limiter = rate_limiter
         self._clock = clock
 
     # ------------------------------------------------------------------ endpoints
@@ -163,6 +166,11 @@ class EsimAccessClient:
         )
 
     def _send(self, path: str, body: bytes) -> Any:
+        if self.rate_limiter is not None:  # every attempt counts against the provider's limit
+            self.rate_limiter.wait_for_slot()
+        return self._send_now(path, body)
+
+    def _send_now(self, path: str, body: bytes) -> Any:
         # Signed afresh for each attempt: a retry gets a new timestamp and request id.
         timestamp = str(int(self._clock() * 1000))
         request_id = uuid.uuid4().hex

@@ -1,0 +1,49 @@
+"""The provider's rate limit holds across processes: calls from several limiters (workers) on
+one Redis are spaced a slot apart; without Redis each process still spaces its own."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from hiroam.integrations.rate_limit import RateLimiter
+from tests.conftest import unreachable_cache
+
+PER_SECOND = 40  # 25 ms slots: the rule of 8 a second, faster
+
+
+def _call_times(limiters, calls_each):
+    def calls(limiter):
+        stamps = []
+        for _ in range(calls_each):
+            limiter.wait_for_slot()
+            stamps.append(time.monotonic())
+        return stamps
+
+    with ThreadPoolExecutor(max_workers=len(limiters)) as pool:
+        return sorted(stamp for stamps in pool.map(calls, limiters) for stamp in stamps)
+
+
+def _most_in_any_second(stamps):
+    return max(sum(1 for other in stamps if start <= other < start + 1) for start in stamps)
+
+
+def test_workers_sharing_the_limit_never_exceed_it_in_any_second():
+    workers = [RateLimiter("test-provider", PER_SECOND) for _ in range(4)]
+
+    stamps = _call_times(workers, calls_each=15)  # 60 calls: 1.5 s at 40 a second
+
+    assert stamps[-1] - stamps[0] >= 59 * 0.025 - 0.02
+    assert _most_in_any_second(stamps) <= PER_SECOND + 1  # the slot edges may touch
+
+
+def test_without_redis_each_process_spaces_its_own_calls():
+    limiter = RateLimiter("test-provider-down", PER_SECOND)
+
+    with unreachable_cache():
+        stamps = _call_times([limiter], calls_each=10)
+
+    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+    assert min(gaps) >= 0.025 - 0.005
+
+
+def test_no_limit_means_no_waiting():
+    assert RateLimiter("benchmarks", 0).wait_for_slot() == 0.0
