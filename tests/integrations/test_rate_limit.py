@@ -3,6 +3,7 @@ one Redis are spaced a slot apart; without Redis each process still spaces its o
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 from hiroam.integrations.rate_limit import RateLimiter
 from tests.conftest import unreachable_cache
@@ -41,7 +42,7 @@ def test_without_redis_each_process_spaces_its_own_calls():
     with unreachable_cache():
         stamps = _call_times([limiter], calls_each=10)
 
-    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(stamps)]
     assert min(gaps) >= 0.025 - 0.005
 
 
