@@ -17,6 +17,9 @@ pytest_plugins = ["tests.worker"]
 hypothesis_settings.register_profile("hiroam", deadline=None)
 hypothesis_settings.load_profile("hiroam")  # the `worker` fixture: a real Celery worker process
 
+# The eSIM Access sandbox fixtures (provider, sandbox_package_codes), for every test package.
+pytest_plugins = ["tests.esim_sandbox"]
+
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
 

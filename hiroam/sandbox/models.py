@@ -116,6 +116,7 @@ class Fault(models.Model):
         HTTP_500 = "http_500", "HTTP 500"
         SYSTEM_BUSY = "system_busy", "eSIM Access 900001 (system busy)"
         NO_PROFILES = "no_profiles", "eSIM Access 200011 (no profiles available)"
+        NOT_ALLOWED = "not_allowed", "eSIM Access 200002 (not allowed in this status)"
         DROP = "drop", "Drop the webhook"
         DUPLICATE = "duplicate", "Deliver the webhook twice"
 

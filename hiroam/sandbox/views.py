@@ -70,6 +70,8 @@ def _injected_failure(target: str, path: str) -> HttpResponse | None:
         return _esim_envelope(code="900001", message="system busy, please try again later")
     if kind == Fault.Kind.NO_PROFILES:
         return _esim_envelope(code="200011", message="no profiles available")
+    if kind == Fault.Kind.NOT_ALLOWED:  # e.g. installed the moment before a cancel
+        return _esim_envelope(code="200002", message="operation not allowed in this status")
     return None
 
 

@@ -12,64 +12,20 @@ from accounts.services import apply_roles
 from hiroam.integrations.errors import ProviderTimeout
 from hiroam.integrations.esim_access import esim_access_client
 from hiroam.integrations.esim_access.errors import SystemBusy
-from hiroam.sandbox.esim_access import account_for
 from hiroam.sandbox.faults import inject_fault
 from hiroam.sandbox.models import EsimOrder
 from orders.models import EsimStatus, Order, OrderItem, OrderStatus, WebhookLog
 from orders.services.fulfilment import order_from_provider, orders_awaiting_provider
 from tests.accounts.factories import staff_member
-from tests.catalog.factories import PackageFactory
+from tests.esim_sandbox import paid_order_of, use_sandbox_codes
 from tests.orders.factories import paid_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def provider(live_server, settings):
-    settings.ESIM_API_URL = f"{live_server.url}/sandbox/esim-access"
-    settings.SANDBOX_ESIM_ALLOCATION_SECONDS = 0
-    settings.SANDBOX_TIMEOUT_FAULT_SECONDS = 1.5
-    settings.PROVIDER_READ_TIMEOUT_SECONDS = 1.0
-    esim_access_client.cache_clear()
-    yield account_for(settings.ESIM_ACCESS_CODE)
-    esim_access_client.cache_clear()
-
-
-def _paid_order_of(*quantities):
-    order = paid_order(fulfilment_requested_at=timezone.now())
-    for quantity in quantities:
-        package = PackageFactory.create()  # the sandbox catalogue prices by code: use its own
-        OrderItem.objects.create(
-            order=order,
-            package=package,
-            package_code=package.package_code,
-            package_name=package.name,
-            quantity=quantity,
-            unit_price_cents=300,
-            final_unit_price_cents=300,
-            total_cents=300 * quantity,
-        )
-    return order
-
-
-@pytest.fixture
-def sandbox_package_codes():
-    """Real codes of the sandbox catalogue with their provider prices."""
-    from hiroam.sandbox.catalogue import catalogue
-
-    return [(raw["packageCode"], raw["price"]) for raw in catalogue() if raw["_type"] == "BASE"][:3]
-
-
-def _use_sandbox_codes(order, codes):
-    for item, (code, price_units) in zip(order.items.all(), codes, strict=False):
-        item.package.package_code, item.package.provider_price_units = code, price_units
-        item.package.save()
-        OrderItem.objects.filter(pk=item.pk).update(package_code=code)
-
-
 def test_each_item_is_ordered_once_and_the_order_moves_on(provider, sandbox_package_codes):
-    order = _paid_order_of(1, 3)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1, 3)
+    use_sandbox_codes(order, sandbox_package_codes)
 
     assert order_from_provider(order.pk, timezone.now()) == "ordered"
     assert order_from_provider(order.pk, timezone.now()) == "ordered"  # run again: no new order
@@ -83,8 +39,8 @@ def test_each_item_is_ordered_once_and_the_order_moves_on(provider, sandbox_pack
 
 
 def test_a_timeout_then_a_retry_buys_once(provider, sandbox_package_codes):
-    order = _paid_order_of(2)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(2)
+    use_sandbox_codes(order, sandbox_package_codes)
     inject_fault(target="esim_access_api", kind="timeout", count=3)  # every attempt of a call
 
     with pytest.raises(ProviderTimeout):
@@ -96,8 +52,8 @@ def test_a_timeout_then_a_retry_buys_once(provider, sandbox_package_codes):
 
 
 def test_a_busy_provider_is_retried_later_and_the_order_kept(provider, sandbox_package_codes):
-    order = _paid_order_of(1)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1)
+    use_sandbox_codes(order, sandbox_package_codes)
     inject_fault(target="esim_access_api", kind="system_busy", count=10)
 
     with pytest.raises(SystemBusy):
@@ -121,8 +77,8 @@ def test_no_balance_hands_the_order_to_a_human_and_alerts_the_staff(
     manager = staff_member(MANAGE_ORDERS.name, email="ops@hiroam.test")
     provider.balance_units = 0
     provider.save()
-    order = _paid_order_of(1)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1)
+    use_sandbox_codes(order, sandbox_package_codes)
 
     assert order_from_provider(order.pk, timezone.now()) == "flagged"
 
@@ -163,8 +119,8 @@ def test_order_status_brings_every_profile_once_and_completes_the_order(
     from orders.models import EsimProfile
 
     settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
-    order = _paid_order_of(3)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(3)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     from hiroam.sandbox.tasks import allocate_order
 
@@ -242,8 +198,8 @@ def test_a_lost_order_status_is_made_up_for_by_the_safety_net(
 
     settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
     inject_fault(target="esim_access_webhooks", kind="drop", count=5)
-    order = _paid_order_of(2)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(2)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     allocate_order(OrderItem.objects.get().esim_order_no)
     assert not Webhook.objects.filter(provider="esim_access", dropped=False).exists()
@@ -263,8 +219,8 @@ def test_asking_the_provider_by_hand_delivers_a_stuck_order(provider, sandbox_pa
     from hiroam.sandbox.tasks import allocate_order
     from orders.services.review import requery_provider
 
-    order = _paid_order_of(1)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     allocate_order(OrderItem.objects.get().esim_order_no)  # its webhook never delivered
 
@@ -285,8 +241,8 @@ def test_a_worker_killed_after_the_provider_call_never_buys_twice(provider, sand
     from hiroam.integrations.esim_access.results import OrderLine
     from orders.services.fulfilment import provider_transaction_id
 
-    order = _paid_order_of(2)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(2)
+    use_sandbox_codes(order, sandbox_package_codes)
     item = OrderItem.objects.select_related("package").get()
     esim_access_client().order_profiles(  # what the dying worker had sent
         transaction_id=provider_transaction_id(item, order.order_number),
@@ -309,8 +265,8 @@ def test_the_daily_reconciliation_lists_drift_and_heals_what_it_can(
     from orders.services.reconciliation import reconcile
 
     stuck = paid_order(paid_at=timezone.now() - timedelta(hours=3), order_number="ORD-STUCK")
-    order = _paid_order_of(2)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(2)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     allocate_order(OrderItem.objects.get().esim_order_no)  # no webhook ever reached us
 
@@ -332,8 +288,8 @@ def test_the_sandbox_lifecycle_updates_the_esim_and_emails_once_each(
     from orders.models import EmailLog, EsimProfile, RefundStatus
 
     settings.SANDBOX_ESIM_WEBHOOK_URL = f"{live_server.url}/webhooks/esim-access"
-    order = _paid_order_of(1)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     allocate_order(OrderItem.objects.get().esim_order_no)
     _deliver_provider_webhooks()
@@ -364,11 +320,11 @@ def test_an_item_still_allocating_does_not_hold_up_a_lost_webhook(
     from orders.services.provider_events import collect_late_profiles
 
     settings.SANDBOX_ESIM_ALLOCATION_SECONDS = 3600  # the provider is slow today
-    slow = _paid_order_of(1)
-    _use_sandbox_codes(slow, sandbox_package_codes)
+    slow = paid_order_of(1)
+    use_sandbox_codes(slow, sandbox_package_codes)
     order_from_provider(slow.pk, timezone.now())  # not allocated yet: "not ready"
-    lost = _paid_order_of(1)
-    _use_sandbox_codes(lost, sandbox_package_codes[1:])
+    lost = paid_order_of(1)
+    use_sandbox_codes(lost, sandbox_package_codes[1:])
     order_from_provider(lost.pk, timezone.now())
     placed = EsimOrder.objects.get(order_no=lost.items.get().esim_order_no)
     EsimOrder.objects.filter(pk=placed.pk).update(ready_at=timezone.now())
@@ -385,8 +341,8 @@ def test_an_order_left_paid_by_a_crash_still_completes(provider, sandbox_package
     from hiroam.sandbox.tasks import allocate_order
     from orders.services.provider_events import collect_late_profiles
 
-    order = _paid_order_of(1)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    order = paid_order_of(1)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     Order.objects.filter(pk=order.pk).update(status="paid", esim_status="pending")  # lost step
     allocate_order(OrderItem.objects.get().esim_order_no)
@@ -410,9 +366,9 @@ def test_ten_parallel_completions_credit_the_customers_points_once(provider, san
     from tests.accounts.factories import UserFactory
 
     customer = UserFactory.create()
-    order = _paid_order_of(1)
+    order = paid_order_of(1)
     Order.objects.filter(pk=order.pk).update(user=customer, total_cents=300, subtotal_cents=300)
-    _use_sandbox_codes(order, sandbox_package_codes)
+    use_sandbox_codes(order, sandbox_package_codes)
     order_from_provider(order.pk, timezone.now())
     from hiroam.sandbox.tasks import allocate_order
 
