@@ -11,14 +11,12 @@ from rest_framework.test import APIClient
 from hiroam.api import throttling
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
-pytest_plugins = ["tests.worker"]
+# Shared fixtures: a real Celery worker; the eSIM Access sandbox (provider, its package codes).
+pytest_plugins = ["tests.worker", "tests.esim_sandbox"]
 
 # Properties are about correctness, not speed: a loaded CI machine must not fail them on time.
 hypothesis_settings.register_profile("hiroam", deadline=None)
 hypothesis_settings.load_profile("hiroam")  # the `worker` fixture: a real Celery worker process
-
-# The eSIM Access sandbox fixtures (provider, sandbox_package_codes), for every test package.
-pytest_plugins = ["tests.esim_sandbox"]
 
 DEAD_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
