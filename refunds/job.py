@@ -9,6 +9,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import timezone
 
 from orders.emails import alert_staff
 from orders.models import EsimProfile
@@ -34,15 +35,19 @@ def process_esim_refunds(*, now: datetime, trigger: str, dry_run: bool = False) 
     run = RefundRun.objects.create(trigger=trigger, started_at=now)
     try:
         run.marked_eligible = mark_eligible(now=now)
-        while claims := claim_batch(now=now, size=BATCH_SIZE):
-            for settled in settle_claims(claims, now=now, workers=settings.REFUND_JOB_WORKERS):
+        # A run at the provider's 8 a second can last hours: each batch is claimed and settled
+        # at its own moment, so another run never mistakes this one's fresh claims for a
+        # crashed run's (and refunds carry the time they happened).
+        while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
+            workers = settings.REFUND_JOB_WORKERS
+            for settled in settle_claims(claims, now=moment, workers=workers):
                 _count(run, settled.outcome, settled.recovered_cents)
             run.save()  # the monitor sees a long run's progress
     except Exception as error:  # e.g. the database went away: say so, then let the task fail
         run.error = f"{type(error).__name__}: {error}"[:2000]
         raise
     finally:
-        run.finished_at = now if run.finished_at is None else run.finished_at
+        run.finished_at = max(now, timezone.now())
         run.save()
         _report(run)
     return run
