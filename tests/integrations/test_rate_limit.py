@@ -48,3 +48,14 @@ def test_without_redis_each_process_spaces_its_own_calls():
 
 def test_no_limit_means_no_waiting():
     assert RateLimiter("benchmarks", 0).wait_for_slot() == 0.0
+
+
+def test_every_esim_access_call_takes_a_slot_of_the_documented_limit():
+    from hiroam.integrations.esim_access import esim_access_client
+
+    esim_access_client.cache_clear()
+    limiter = esim_access_client().rate_limiter
+
+    assert limiter is not None
+    assert limiter.interval_ms == 125  # 8 a second, the provider's documented limit
+    assert limiter.key.endswith(":sandbox-access-code")  # per account, whichever process
