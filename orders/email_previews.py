@@ -18,6 +18,8 @@ TEMPLATES = (
     "esim_delivery",
     "usage_alert",
     "expiry_reminder",
+    "expiry_warning",
+    "esim_refunded",
 )
 
 
@@ -47,6 +49,9 @@ def sample_context() -> dict[str, Any]:
             order_item=item,
             usage_percentage=82,
             expires_at=now + timedelta(days=2),
+            resource_ready_at=now - timedelta(days=83),
+            refund_eligible_at=now + timedelta(days=7),
+            refunded_at=now,
         )
         for index in (1, 2)
     ]
@@ -62,6 +67,7 @@ def sample_context() -> dict[str, Any]:
             for n, p in enumerate(profiles, start=1)
         ],
         "profile": profiles[0],
+        "qr_cid": _qr(profiles[0].manual_code),
         "package_name": item.package_name,
         "used": "8.2 GB",
         "total_data": "10.0 GB",

@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.utils import dateformat
 
 from catalog.price_display import usd_text
 from hiroam.mail import templated_email
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 ORDER_CONFIRMATION = "order_confirmation"
 ESIM_DELIVERY = "esim_delivery"
+# The 90-day refund job's emails about one eSIM (plan 11.9, 13.3): queued by the refunds app.
+EXPIRY_WARNING = "expiry_warning"
+ESIM_REFUNDED = "esim_refunded"
 
 
 def queue_email(order: Order, template_name: str) -> EmailLog:
@@ -135,18 +139,18 @@ def _delivery(order: Order) -> EmailMultiAlternatives:
     )
     # Each QR code travels inside the email (it works offline, at the gate).
     for entry in numbered:
-        image = io.BytesIO()
-        segno.make(entry["profile"].manual_code, error="m").save(
-            image, kind="png", scale=6, border=2
-        )
-        entry["qr_cid"] = attach_inline_image(
-            message,
-            image.getvalue(),
-            filename=f"esim-{entry['number']}.png",
-            idstring=f"esim-{entry['number']}",
-        )
+        entry["qr_cid"] = _attach_qr_code(message, entry["profile"], f"esim-{entry['number']}")
     message.attach_alternative(render_to_string("emails/esim_delivery.html", context), "text/html")
     return message
+
+
+def _attach_qr_code(message: EmailMultiAlternatives, profile: EsimProfile, name: str) -> str:
+    """Attaches `profile`'s QR code as an inline image; returns its content id for the HTML."""
+    image = io.BytesIO()
+    segno.make(profile.manual_code, error="m").save(image, kind="png", scale=6, border=2)
+    return str(
+        attach_inline_image(message, image.getvalue(), filename=f"{name}.png", idstring=name)
+    )
 
 
 def _message(
@@ -185,6 +189,28 @@ def _expiry_reminder(log: EmailLog) -> EmailMultiAlternatives:
     return _message("Your eSIM expires soon", "expiry_reminder", context, context["order"])
 
 
+def _expiry_warning(log: EmailLog) -> EmailMultiAlternatives:
+    """Install it or lose it: the eSIM is cancelled at its refund date if still not installed;
+    the codes and the QR code again, to install it now."""
+    context = _profile_context(log)
+    profile = context["profile"]
+    cancel_on = dateformat.format(profile.refund_eligible_at, "j F Y")  # UTC, as in the body
+    subject = f"Install your eSIM by {cancel_on} or it will be cancelled"
+    message = _message(subject, EXPIRY_WARNING, context, context["order"], html=False)
+    context["qr_cid"] = _attach_qr_code(message, profile, "esim")
+    message.attach_alternative(
+        render_to_string(f"emails/{EXPIRY_WARNING}.html", context), "text/html"
+    )
+    return message
+
+
+def _esim_refunded(log: EmailLog) -> EmailMultiAlternatives:
+    """Which eSIM was cancelled, why, and that it cannot be installed any more."""
+    context = _profile_context(log)
+    subject = f"Your unused eSIM from order {context['order'].order_number} has been cancelled"
+    return _message(subject, ESIM_REFUNDED, context, context["order"])
+
+
 def _builder(template_name: str) -> Any:
     if template_name.startswith("usage_alert_"):
         return _usage_alert
@@ -192,6 +218,8 @@ def _builder(template_name: str) -> Any:
         ORDER_CONFIRMATION: lambda log: _confirmation(log.order),
         ESIM_DELIVERY: lambda log: _delivery(log.order),
         "expiry_reminder": _expiry_reminder,
+        EXPIRY_WARNING: _expiry_warning,
+        ESIM_REFUNDED: _esim_refunded,
     }[template_name]
 
 
