@@ -116,4 +116,11 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         description="Daily: one email per customer and day for points expiring within 30 days.",
         cron="40 8 * * *",  # after the expiry job; 15:40 in Jakarta
     ),
+    PeriodicJob(
+        name="Unused eSIM warnings",
+        task="refunds.warning_tasks.queue_expiry_warnings",
+        description="Daily: customers of eSIMs cancelled within 7 days unless installed are "
+        "warned, once per eSIM, with the QR code again.",
+        cron="0 2 * * *",  # 09:00 in Jakarta
+    ),
 )
