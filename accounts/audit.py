@@ -4,7 +4,8 @@ Every ModelAdmin of ours derives from `AuditedModelAdmin` (or mixes in `AuditedA
 adding, editing (including many-to-many fields and inlines) and deleting are recorded without
 each admin remembering to. Admin actions that change rows through a service call
 `record_admin_change` themselves with what they changed; an action that writes with
-`queryset.update()` is wrapped in `record_admin_action`, which compares before and after.
+`queryset.update()` is wrapped in `record_admin_action`, which compares before and after; a
+command that only starts work elsewhere ("run the job now") calls `record_admin_command`.
 """
 
 from __future__ import annotations
@@ -136,6 +137,30 @@ def record_admin_action(
                 )
 
 
+def record_admin_command(
+    request: HttpRequest,
+    model: type[models.Model],
+    *,
+    action_name: str,
+    object_id: str,
+    object_repr: str,
+    details: Snapshot,
+) -> AdminAuditEntry:
+    """One entry for an admin command that changes no stored row itself, e.g. "run the job
+    now" (the run records itself once a worker starts it): `object_id` names what was started
+    (a task id), `details` what it was asked to do."""
+    return AdminAuditEntry.objects.create(
+        **_request_fields(request),
+        action=AdminAuditEntry.Action.ACTION,
+        action_name=action_name,
+        content_type=ContentType.objects.get_for_model(model, for_concrete_model=False),
+        object_id=object_id[:64],
+        object_repr=object_repr[:200],
+        old_values={},
+        new_values=redact_mapping(details),
+    )
+
+
 def _entry_fields(
     request: HttpRequest,
     obj: models.Model,
@@ -144,10 +169,8 @@ def _entry_fields(
     after: Snapshot,
     action_name: str,
 ) -> dict[str, Any]:
-    user = request.user
     return {
-        "actor": user if user.is_authenticated else None,
-        "actor_email": getattr(user, "email", "") or "",
+        **_request_fields(request),
         "action": action,
         "action_name": action_name,
         "content_type": ContentType.objects.get_for_model(obj, for_concrete_model=False),
@@ -155,6 +178,15 @@ def _entry_fields(
         "object_repr": str(obj)[:200],
         "old_values": before,
         "new_values": after,
+    }
+
+
+def _request_fields(request: HttpRequest) -> dict[str, Any]:
+    """Who did it, from where."""
+    user = request.user
+    return {
+        "actor": user if user.is_authenticated else None,
+        "actor_email": getattr(user, "email", "") or "",
         "ip_address": client_ip(request) or None,
         "user_agent": request.headers.get("User-Agent", "")[:500],
     }
