@@ -38,9 +38,12 @@ MANAGE_DISCOUNTS = Role(
 )
 MANAGE_ORDERS = Role(
     "Order managers",
-    "View and update orders, eSIM profiles and refunds.",
+    "View and update orders, eSIM profiles and refunds; watch the 90-day refund job, run it "
+    "and refund an unused eSIM now.",
     _crud("orders", "order", "webhooklog", "fulfilmentdrift", actions=("view", "change"))
-    | _crud("orders", "orderitem", "emaillog", "esimprofile", actions=("view",)),
+    | _crud("orders", "orderitem", "emaillog", "esimprofile", actions=("view",))
+    | _crud("refunds", "refundmonitor", "refundrun", "unusedesim", actions=("view",))
+    | frozenset({"refunds.run_refund_job", "refunds.refund_now"}),
 )
 VIEW_ANALYTICS = Role(
     "Analysts",

@@ -1,10 +1,13 @@
 """The 90-day refund job's runs (plan 11.6, 11.8): what each run did, for the admin monitor.
-The per-eSIM refund state lives on the profile (orders.EsimProfile.refund_*)."""
+The per-eSIM refund state lives on the profile (orders.EsimProfile.refund_*); the proxies below
+give the refund console its pages and permissions."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+
+from orders.models import EsimProfile
 
 
 class RefundRun(models.Model):
@@ -31,3 +34,26 @@ class RefundRun(models.Model):
 
     def __str__(self) -> str:
         return f"Refund run {self.started_at:%Y-%m-%d %H:%M} ({self.get_trigger_display()})"
+
+
+class RefundMonitor(RefundRun):
+    """The refund monitor page in Admin (Refunds > Refund monitor): no table of its own; its
+    permissions say who sees the page and who may start a run from it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = verbose_name_plural = "refund monitor"
+        default_permissions = ("view",)
+        permissions = [("run_refund_job", "Can run the refund job now")]
+
+
+class UnusedEsim(EsimProfile):
+    """An eSIM as the refund console lists it: its 90-day refund state, read-only. A refund by
+    hand goes through refunds.services.refund_now (the job's own path)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "unused eSIM"
+        verbose_name_plural = "unused eSIMs"
+        default_permissions = ("view",)
+        permissions = [("refund_now", "Can refund an unused eSIM now")]
