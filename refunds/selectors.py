@@ -19,6 +19,8 @@ from refunds.models import RefundRun
 UPCOMING_DAYS = 7
 LISTED = 50  # rows in each list of the monitor; the full lists are in "Unused eSIMs"
 RUNS_LISTED = 20
+# Never read for a list: the codes (encrypted, decrypted per row) and the provider's links.
+NOT_LISTED = ("activation_code", "manual_code", "qr_code_url", "short_url", "metadata")
 
 # Still cancellable by our records, and not yet picked up by the job: ready, never downloaded.
 STILL_UNUSED = Q(
@@ -29,12 +31,15 @@ STILL_UNUSED = Q(
 
 
 def provider_cost_cents() -> ExpressionWrapper[Any]:
-    """What a cancel gives back for one eSIM: the provider's price of its item, in whole cents
-    rounded down (as balance_cents_from_provider_units), 0 when the price was not recorded."""
-    return ExpressionWrapper(
-        Coalesce(F("order_item__provider_unit_price_units"), 0) / PROVIDER_UNITS_PER_CENT,
+    """What a cancel gives back for one eSIM, as the job records it: the provider's price of
+    its item (its package's price today for items ordered before the price was kept), in whole
+    cents rounded down (balance_cents_from_provider_units)."""
+    units = Coalesce(
+        F("order_item__provider_unit_price_units"),
+        F("order_item__package__provider_price_units"),
         output_field=BigIntegerField(),
     )
+    return ExpressionWrapper(units / PROVIDER_UNITS_PER_CENT, output_field=BigIntegerField())
 
 
 def unused_profiles_becoming_eligible(*, now: datetime, days: int) -> QuerySet[EsimProfile]:
@@ -93,6 +98,7 @@ def upcoming_refunds(*, now: datetime, days: int = UPCOMING_DAYS) -> Upcoming:
     totals = due.aggregate(count=Count("pk"), value_cents=Coalesce(Sum(provider_cost_cents()), 0))
     first = list(
         due.select_related("order", "order_item")
+        .defer(*NOT_LISTED)
         .annotate(cost_cents=provider_cost_cents())
         .order_by("refund_eligible_at", "pk")[:LISTED]
     )
@@ -103,6 +109,7 @@ def recent_refunds() -> list[EsimProfile]:
     return list(
         EsimProfile.objects.filter(refund_status=RefundStatus.REFUNDED)
         .select_related("order", "order_item")
+        .defer(*NOT_LISTED)
         .order_by(F("refunded_at").desc(nulls_last=True), "pk")[:LISTED]
     )
 
@@ -112,6 +119,7 @@ def current_failures() -> list[EsimProfile]:
     return list(
         EsimProfile.objects.filter(refund_status=RefundStatus.FAILED)
         .select_related("order", "order_item")
+        .defer(*NOT_LISTED)
         .annotate(cost_cents=provider_cost_cents())
         .order_by("-updated_at", "pk")[:LISTED]
     )
