@@ -138,6 +138,7 @@ def test_a_provider_outage_fails_then_a_later_run_refunds(refund_sandbox, sandbo
     assert first.failed == 1
     failed = EsimProfile.objects.get()
     assert (failed.refund_status, failed.refund_attempts) == ("failed", 1)
+    assert failed.refund_retry_at is not None
     assert timedelta(hours=12) <= failed.refund_retry_at - now < timedelta(hours=12, seconds=5)
     assert _at_provider(esim).esim_status == "GOT_RESOURCE"
     assert _run(now + timedelta(hours=1)).processed == 0  # not before its time
