@@ -19,6 +19,7 @@ from django.utils import dateformat
 
 from catalog.price_display import usd_text
 from hiroam.mail import templated_email
+from orders.data_rights import ERASED_EMAIL
 from orders.models import EmailLog, EsimProfile, Order, access_token_for
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,11 @@ def queue_email(order: Order, template_name: str) -> EmailLog:
 
 
 def queue_profile_email(profile: EsimProfile, template_name: str) -> EmailLog | None:
-    """An email about one eSIM (a usage alert, the expiry reminder), at most once each."""
+    """An email about one eSIM (a usage alert, the expiry reminder), at most once each; none
+    once the customer's data was erased (there is nobody left to write to)."""
     order = profile.order
+    if order.customer_email == ERASED_EMAIL:
+        return None
     log, created = EmailLog.objects.get_or_create(
         esim_profile=profile,
         template_name=template_name,

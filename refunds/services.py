@@ -37,14 +37,13 @@ from hiroam.integrations.esim_access import esim_access_client
 from hiroam.integrations.esim_access.errors import OperationNotAllowed
 from hiroam.integrations.esim_access.results import EsimProfile as ProviderEsim
 from hiroam.integrations.units import balance_cents_from_provider_units
-from orders.emails import queue_profile_email
+from orders.emails import ESIM_REFUNDED, queue_profile_email
 from orders.models import EsimProfile, OrderItem, ProfileStatus, RefundStatus, SmdpStatus
 from points.rules import points_for_paid_cents
 from points.services import reverse_for_esim
 
 logger = logging.getLogger(__name__)
 
-REFUND_NOTIFICATION = "esim_refunded"
 CANCELLABLE_AT_PROVIDER = ("GOT_RESOURCE", "RELEASED")
 CANCELLED_AT_PROVIDER = "CANCEL"
 # A claim older than this was left by a crashed run (a batch takes seconds to settle).
@@ -235,7 +234,7 @@ def _record_refund(claim: Claim, now: datetime) -> Settled:
                 points=points_for_paid_cents(item.amount_paid_cents // item.quantity),
                 now=now,
             )
-        queue_profile_email(profile, REFUND_NOTIFICATION)
+        queue_profile_email(profile, ESIM_REFUNDED)
     logger.info("Refunded eSIM %s: %d cents back", claim.esim_tran_no, amount)
     return Settled(Outcome.REFUNDED, amount)
 

@@ -246,3 +246,16 @@ def test_refund_now_cancels_an_unused_esim_early_and_refuses_an_installed_one(
     with pytest.raises(DomainError, match="cannot be refunded"):
         refund_now(installed.pk, now=timezone.now(), by=None)
     assert _at_provider(installed).esim_status == "GOT_RESOURCE"
+
+
+def test_nobody_is_emailed_about_an_erased_customers_esim(refund_sandbox, sandbox_package_codes):
+    from orders.data_rights import ERASED_EMAIL
+    from orders.models import Order
+
+    [esim] = delivered_esims(sandbox_package_codes, 1)
+    EmailLog.objects.all().delete()
+    Order.objects.update(customer_email=ERASED_EMAIL)
+
+    assert refund_now(esim.pk, now=timezone.now(), by=None) == "refunded"
+
+    assert not EmailLog.objects.exists()
