@@ -105,7 +105,14 @@ REFUND = Machine(
                 RefundStatus.NOT_REFUNDABLE,
                 RefundStatus.FAILED,
             },
-            RefundStatus.FAILED: {RefundStatus.PROCESSING, RefundStatus.NOT_REFUNDABLE},
+            # Our cancel went through after another run or a late SM-DP+ event settled the
+            # eSIM otherwise: the provider returned the cost, and that is the truth.
+            RefundStatus.FAILED: {
+                RefundStatus.PROCESSING,
+                RefundStatus.NOT_REFUNDABLE,
+                RefundStatus.REFUNDED,
+            },
+            RefundStatus.NOT_REFUNDABLE: {RefundStatus.REFUNDED},
         }
     ),
 )

@@ -6,9 +6,12 @@ any run that refunded or failed something."""
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from orders.emails import alert_staff
@@ -28,14 +31,34 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 100
 
 
-def process_esim_refunds(*, now: datetime, trigger: str, dry_run: bool = False) -> RefundRun:
+@dataclass
+class RunResult:
+    run: RefundRun
+    more_due: bool = False  # stopped at its time budget with eSIMs still due
+
+
+def process_esim_refunds(
+    *, now: datetime, trigger: str, dry_run: bool = False, budget_seconds: float | None = None
+) -> RefundRun:
     """The run's results: processed, refunded, not refundable, failed, cost recovered."""
+    return run_refund_job(
+        now=now, trigger=trigger, dry_run=dry_run, budget_seconds=budget_seconds
+    ).run
+
+
+def run_refund_job(
+    *, now: datetime, trigger: str, dry_run: bool = False, budget_seconds: float | None = None
+) -> RunResult:
+    """A run; with `budget_seconds`, it stops claiming when they are spent (the caller then
+    starts another run for what is left: a backlog never outlives a worker's time limit)."""
     if dry_run:
-        return _plan(now=now, trigger=trigger)
+        return RunResult(_plan(now=now, trigger=trigger))
     run = RefundRun.objects.create(trigger=trigger, started_at=now)
+    result = RunResult(run)
+    started = time.monotonic()
     try:
         run.marked_eligible = mark_eligible(now=now)
-        # A run at the provider's 8 a second can last hours: each batch is claimed and settled
+        # A run at the provider's 8 a second can last long: each batch is claimed and settled
         # at its own moment, so another run never mistakes this one's fresh claims for a
         # crashed run's (and refunds carry the time they happened).
         while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
@@ -43,14 +66,20 @@ def process_esim_refunds(*, now: datetime, trigger: str, dry_run: bool = False) 
             for settled in settle_claims(claims, now=moment, workers=workers):
                 _count(run, settled.outcome, settled.recovered_cents)
             run.save()  # the monitor sees a long run's progress
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                result.more_due = EsimProfile.objects.filter(due_for_processing(moment)).exists()
+                break
     except Exception as error:  # e.g. the database went away: say so, then let the task fail
         run.error = f"{type(error).__name__}: {error}"[:2000]
         raise
     finally:
         run.finished_at = max(now, timezone.now())
-        run.save()
+        try:
+            run.save()
+        except DatabaseError:  # keep the original error in view; the log has the figures
+            logger.exception("Could not record the refund run's end")
         _report(run)
-    return run
+    return result
 
 
 def _count(run: RefundRun, outcome: str, recovered_cents: int) -> None:
@@ -71,7 +100,7 @@ def _plan(*, now: datetime, trigger: str) -> RefundRun:
     eSIMs it would mark eligible, and how many it would try to cancel."""
     would_mark = unused_past_deadline(now).count()
     due = EsimProfile.objects.filter(due_for_processing(now)).count()
-    run = RefundRun.objects.create(
+    run = RefundRun(  # not saved: a dry run changes nothing
         trigger=trigger,
         dry_run=True,
         started_at=now,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
@@ -39,6 +39,7 @@ from hiroam.integrations.esim_access.results import EsimProfile as ProviderEsim
 from hiroam.integrations.units import balance_cents_from_provider_units
 from orders.emails import ESIM_REFUNDED, queue_profile_email
 from orders.models import EsimProfile, OrderItem, ProfileStatus, RefundStatus, SmdpStatus
+from orders.states import REFUND, advance
 from points.rules import points_for_paid_cents
 from points.services import reverse_for_esim
 
@@ -52,6 +53,8 @@ STALE_CLAIM = timedelta(minutes=30)
 # human (Admin: Refund monitor, failures).
 RETRY_AFTER = (timedelta(hours=12), timedelta(days=1), timedelta(days=2), timedelta(days=4))
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
+# What an outcome writes (never the encrypted codes: saving them would re-encrypt them).
+REFUND_FIELDS = ["refund_status", "refund_error", "refund_retry_at", "updated_at"]
 
 
 class Outcome:
@@ -141,7 +144,7 @@ def _in_thread(work: Any, *args: Any) -> Any:
     try:
         return work(*args)
     finally:
-        close_old_connections()  # each thread's own connection, closed when it is done
+        connection.close()  # each thread's own connection, closed when it is done
 
 
 def _settle_group(claims: list[Claim], now: datetime) -> list[Settled]:
@@ -151,7 +154,19 @@ def _settle_group(claims: list[Claim], now: datetime) -> list[Settled]:
         return [
             _record_failure(claim, f"Could not ask eSIM Access: {error}", now) for claim in claims
         ]
-    return [_settle(claim, seen.get(claim.esim_tran_no), now) for claim in claims]
+    return [_settle_safely(claim, seen.get(claim.esim_tran_no), now) for claim in claims]
+
+
+def _settle_safely(claim: Claim, seen: ProviderEsim | None, now: datetime) -> Settled:
+    """One eSIM's trouble (a bad answer, a bug) is its own: it fails with the error and
+    counts an attempt, and the run goes on — never a row that stops every run."""
+    try:
+        return _settle(claim, seen, now)
+    except DatabaseError:
+        raise  # the database itself: nothing can be recorded, the run stops
+    except Exception as error:
+        logger.exception("Refund of eSIM %s went wrong", claim.esim_tran_no)
+        return _record_failure(claim, f"{type(error).__name__}: {error}", now)
 
 
 def _provider_view(claims: list[Claim]) -> dict[str, ProviderEsim]:
@@ -183,7 +198,7 @@ def _settle(claim: Claim, seen: ProviderEsim | None, now: datetime) -> Settled:
         return _settle_after_refusal(claim, now)
     except ProviderError as error:
         return _record_failure(claim, f"Cancel failed: {error}", now)
-    return _record_refund(claim, now)
+    return _record_refund(claim, now, cancelled_by_us=True)
 
 
 def _settle_after_refusal(claim: Claim, now: datetime) -> Settled:
@@ -199,32 +214,52 @@ def _settle_after_refusal(claim: Claim, now: datetime) -> Settled:
 # ---------------------------------------------------------------------------- outcomes
 
 
-def _locked_claim(claim: Claim) -> EsimProfile | None:
-    """The eSIM, locked, if the claim is still ours (not settled by another run or event)."""
+def _locked(claim: Claim) -> EsimProfile:
+    """The eSIM, locked (only its row: its order and item stay free for checkouts)."""
     return (
-        EsimProfile.objects.select_for_update()
-        .select_related("order_item", "order")
-        .filter(
-            pk=claim.profile_id,
-            refund_status=RefundStatus.PROCESSING,
-            refund_claimed_at=claim.claimed_at,
-        )
-        .first()
+        EsimProfile.objects.select_for_update(of=("self",))
+        .select_related("order_item__package", "order")
+        .get(pk=claim.profile_id)
     )
 
 
-def _record_refund(claim: Claim, now: datetime) -> Settled:
+def _is_ours(profile: EsimProfile, claim: Claim) -> bool:
+    """Still this run's claim: not settled meanwhile by another run or an event."""
+    return (
+        profile.refund_status == RefundStatus.PROCESSING
+        and profile.refund_claimed_at == claim.claimed_at
+    )
+
+
+def _locked_claim(claim: Claim) -> EsimProfile | None:
+    profile = _locked(claim)
+    return profile if _is_ours(profile, claim) else None
+
+
+def _record_refund(claim: Claim, now: datetime, *, cancelled_by_us: bool = False) -> Settled:
+    """The cost is back. After our own successful cancel the provider is the truth: recorded
+    even if the claim was lost meanwhile (a late SM-DP+ event said "not refundable")."""
     with transaction.atomic():
-        profile = _locked_claim(claim)
-        if profile is None:
-            return Settled(Outcome.SKIPPED)
+        profile = _locked(claim)
+        if profile.refund_status == RefundStatus.REFUNDED:
+            return Settled(Outcome.SKIPPED)  # recorded already (another run, a retry)
+        if not _is_ours(profile, claim):
+            if not cancelled_by_us:
+                return Settled(Outcome.SKIPPED)
+            logger.error(
+                "eSIM %s was cancelled by us while %s: recording the refund",
+                claim.esim_tran_no,
+                profile.refund_status,
+            )
         item = profile.order_item
         amount = _provider_cost_cents(item)
-        profile.refund_status = RefundStatus.REFUNDED
+        advance(profile, REFUND, RefundStatus.REFUNDED)
         profile.esim_status = ProfileStatus.CANCELLED
         profile.refunded_at, profile.refund_amount_cents = now, amount
         profile.refund_error, profile.refund_retry_at = "", None
-        profile.save()
+        profile.save(
+            update_fields=[*REFUND_FIELDS, "esim_status", "refunded_at", "refund_amount_cents"]
+        )
         OrderItem.objects.filter(pk=item.pk).update(profiles_cancelled=F("profiles_cancelled") + 1)
         if profile.order.user_id is not None:
             reverse_for_esim(
@@ -253,9 +288,9 @@ def _record_not_refundable(claim: Claim, reason: str, now: datetime) -> Settled:
         profile = _locked_claim(claim)
         if profile is None:
             return Settled(Outcome.SKIPPED)
-        profile.refund_status = RefundStatus.NOT_REFUNDABLE
+        advance(profile, REFUND, RefundStatus.NOT_REFUNDABLE)
         profile.refund_error, profile.refund_retry_at = reason[:500], None
-        profile.save()
+        profile.save(update_fields=REFUND_FIELDS)
     return Settled(Outcome.NOT_REFUNDABLE)
 
 
@@ -264,7 +299,7 @@ def _record_failure(claim: Claim, reason: str, now: datetime) -> Settled:
         profile = _locked_claim(claim)
         if profile is None:
             return Settled(Outcome.SKIPPED)
-        profile.refund_status = RefundStatus.FAILED
+        advance(profile, REFUND, RefundStatus.FAILED)
         profile.refund_attempts += 1
         attempts = profile.refund_attempts
         # None once the attempts are spent: a human looks at it (Admin: Refund monitor).
@@ -272,7 +307,7 @@ def _record_failure(claim: Claim, reason: str, now: datetime) -> Settled:
             now + RETRY_AFTER[attempts - 1] if attempts < MAX_ATTEMPTS else None
         )
         profile.refund_error = reason[:500]
-        profile.save()
+        profile.save(update_fields=[*REFUND_FIELDS, "refund_attempts"])
     logger.warning(
         "Refund of eSIM %s failed (attempt %d): %s", claim.esim_tran_no, attempts, reason
     )
@@ -300,7 +335,8 @@ def refund_now(profile_id: Any, *, now: datetime, by: User | None) -> str:
                 f"{profile.get_refund_status_display().lower()}, "
                 f"{profile.get_smdp_status_display().lower()}."
             )
-        profile.refund_status, profile.refund_claimed_at = RefundStatus.PROCESSING, now
+        advance(profile, REFUND, RefundStatus.PROCESSING)
+        profile.refund_claimed_at = now
         profile.save(update_fields=["refund_status", "refund_claimed_at", "updated_at"])
     claim = Claim(profile.pk, profile.esim_tran_no, profile.esim_order_no, now)
     logger.info("Refund of eSIM %s asked by %s", profile.esim_tran_no, by or "the system")

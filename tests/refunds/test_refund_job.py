@@ -231,7 +231,7 @@ def test_a_dry_run_changes_nothing_and_says_what_it_would_do(refund_sandbox, san
     assert "would mark 2 eSIM(s) eligible and process 2" in out.getvalue()
     assert _statuses() == ["not_eligible", "not_eligible"]
     assert _balance(refund_sandbox) == before
-    assert RefundRun.objects.get().dry_run
+    assert not RefundRun.objects.exists()
 
 
 def test_refund_now_cancels_an_unused_esim_early_and_refuses_an_installed_one(
@@ -259,3 +259,62 @@ def test_nobody_is_emailed_about_an_erased_customers_esim(refund_sandbox, sandbo
     assert refund_now(esim.pk, now=timezone.now(), by=None) == "refunded"
 
     assert not EmailLog.objects.exists()
+
+
+def test_a_run_out_of_time_stops_and_says_more_is_due(
+    refund_sandbox, sandbox_package_codes, monkeypatch
+):
+    monkeypatch.setattr(job, "BATCH_SIZE", 2)
+    esims = delivered_esims(sandbox_package_codes, 5)
+    _aged(esims)
+
+    first = job.run_refund_job(now=timezone.now(), trigger="schedule", budget_seconds=0)
+
+    assert (first.run.processed, first.more_due) == (2, True)
+    rest = job.run_refund_job(now=timezone.now(), trigger="schedule", budget_seconds=600)
+    assert (rest.run.processed, rest.more_due) == (3, False)
+    assert _statuses() == ["refunded"] * 5
+
+
+def test_one_esims_unexpected_trouble_fails_it_alone(
+    refund_sandbox, sandbox_package_codes, monkeypatch
+):
+    from refunds import services
+
+    esims = delivered_esims(sandbox_package_codes, 2)
+    _aged(esims)
+    real_refund = services._record_refund
+    trouble = esims[0].esim_tran_no
+
+    def refund_with_a_bug(claim, now, **options):
+        if claim.esim_tran_no == trouble:
+            raise ValueError("a bug in recording")
+        return real_refund(claim, now, **options)
+
+    monkeypatch.setattr(services, "_record_refund", refund_with_a_bug)
+
+    run = _run()
+
+    assert (run.refunded, run.failed) == (1, 1)
+    failed = EsimProfile.objects.get(esim_tran_no=trouble)
+    assert (failed.refund_status, failed.refund_attempts) == ("failed", 1)
+    assert "a bug in recording" in failed.refund_error
+
+
+def test_our_cancel_is_recorded_even_if_a_late_event_said_not_refundable(
+    refund_sandbox, sandbox_package_codes
+):
+    from refunds.services import _record_refund
+
+    [esim] = delivered_esims(sandbox_package_codes, 1)
+    _aged([esim])
+    from refunds.services import mark_eligible
+
+    now = timezone.now()
+    mark_eligible(now=now)
+    [claim] = claim_batch(now=now, size=1)
+    # A late SM-DP+ event arrives while the cancel is on its way, and the cancel succeeds.
+    EsimProfile.objects.filter(pk=esim.pk).update(refund_status=RefundStatus.NOT_REFUNDABLE)
+
+    assert _record_refund(claim, now, cancelled_by_us=True).outcome == "refunded"
+    assert EsimProfile.objects.get().refund_status == RefundStatus.REFUNDED
