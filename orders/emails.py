@@ -211,6 +211,13 @@ def _expiry_warning(log: EmailLog) -> EmailMultiAlternatives:
 def _esim_refunded(log: EmailLog) -> EmailMultiAlternatives:
     """Which eSIM was cancelled, why, and that it cannot be installed any more."""
     context = _profile_context(log)
+    profile = context["profile"]
+    # Refunded by hand before its 90 days (support's decision): the letter says so.
+    context["cancelled_early"] = bool(
+        profile.refunded_at
+        and profile.refund_eligible_at
+        and profile.refunded_at < profile.refund_eligible_at
+    )
     subject = f"Your unused eSIM from order {context['order'].order_number} has been cancelled"
     return _message(subject, ESIM_REFUNDED, context, context["order"])
 

@@ -45,3 +45,22 @@ def test_the_refund_notification_names_the_esim_and_says_it_cannot_be_installed_
         assert "Reply to this email with your order number" in text
         assert profile.activation_code not in text  # nothing to install any more
     assert EmailLog.objects.get(pk=log.pk).status == "sent"
+
+
+def test_an_esim_refunded_by_hand_before_its_90_days_is_not_said_to_have_waited_them():
+    profile = unused_esim(
+        eligible_at=REFUNDED_AT + timedelta(days=60),
+        refund_status="refunded",
+        esim_status="cancelled",
+        refunded_at=REFUNDED_AT,
+        refund_amount_cents=180,
+    )
+    with transaction.atomic():
+        log = queue_profile_email(profile, "esim_refunded")
+    assert log is not None
+
+    send_logged_email(log.pk, REFUNDED_AT)
+
+    [message] = mail.outbox
+    assert "at our support team's request" in message.body
+    assert "90 days" not in message.body
