@@ -42,6 +42,7 @@ class RateLimiter:
         self._sleep = sleep
         self._local_lock = threading.Lock()
         self._local_next = 0.0
+        self._warned_at = -60.0
 
     def wait_for_slot(self) -> float:
         """Blocks until this call's slot; returns the seconds waited."""
@@ -50,7 +51,7 @@ class RateLimiter:
         try:
             wait = self._shared_slot_ms() / 1000
         except Exception:  # Redis down: space this process's calls at least
-            logger.warning("Rate limit store unreachable; spacing calls in this process only")
+            self._warn_once_a_minute()
             wait = self._local_slot()
         if wait > 0:
             self._sleep(wait)
@@ -59,6 +60,12 @@ class RateLimiter:
     def _shared_slot_ms(self) -> int:
         client = cache._cache.get_client(self.key, write=True)  # type: ignore[attr-defined]
         return int(client.eval(_TAKE_SLOT, 1, cache.make_key(self.key), self.interval_ms))
+
+    def _warn_once_a_minute(self) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            logger.warning("Rate limit store unreachable; spacing calls in this process only")
 
     def _local_slot(self) -> float:
         with self._local_lock:

@@ -58,4 +58,5 @@ def test_every_esim_access_call_takes_a_slot_of_the_documented_limit():
 
     assert limiter is not None
     assert limiter.interval_ms == 125  # 8 a second, the provider's documented limit
-    assert limiter.key.endswith(":sandbox-access-code")  # per account, whichever process
+    assert limiter.key.startswith("hiroam:rate:esim-access:")  # per account, any process
+    assert "sandbox-access-code" not in limiter.key  # never the credential itself

@@ -1,5 +1,6 @@
 """eSIM Access: the provider of the eSIM profiles."""
 
+import hashlib
 from functools import lru_cache
 
 from django.conf import settings
@@ -21,6 +22,11 @@ def esim_access_breaker() -> CircuitBreaker:
     return breaker_from_settings(PROVIDER)
 
 
+def _account_key(access_code: str) -> str:
+    """Names the account in Redis without writing its access code (a credential) there."""
+    return hashlib.sha256(access_code.encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def esim_access_client() -> EsimAccessClient:
     """The process-wide client (one pooled HTTP session), configured from settings."""
@@ -33,6 +39,7 @@ def esim_access_client() -> EsimAccessClient:
         breaker=esim_access_breaker(),
         # The documented limit is per account, whichever process calls.
         rate_limiter=RateLimiter(
-            f"esim-access:{settings.ESIM_ACCESS_CODE}", settings.ESIM_ACCESS_REQUESTS_PER_SECOND
+            f"esim-access:{_account_key(settings.ESIM_ACCESS_CODE)}",
+            settings.ESIM_ACCESS_REQUESTS_PER_SECOND,
         ),
     )
