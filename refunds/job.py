@@ -20,6 +20,7 @@ from refunds.services import (
     due_for_processing,
     mark_eligible,
     settle_claims,
+    settling_pool,
     unused_past_deadline,
 )
 
@@ -38,11 +39,11 @@ def process_esim_refunds(*, now: datetime, trigger: str, dry_run: bool = False) 
         # A run at the provider's 8 a second can last hours: each batch is claimed and settled
         # at its own moment, so another run never mistakes this one's fresh claims for a
         # crashed run's (and refunds carry the time they happened).
-        while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
-            workers = settings.REFUND_JOB_WORKERS
-            for settled in settle_claims(claims, now=moment, workers=workers):
-                _count(run, settled.outcome, settled.recovered_cents)
-            run.save()  # the monitor sees a long run's progress
+        with settling_pool(settings.REFUND_JOB_WORKERS) as pool:
+            while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
+                for settled in settle_claims(claims, now=moment, pool=pool):
+                    _count(run, settled.outcome, settled.recovered_cents)
+                run.save()  # the monitor sees a long run's progress
     except Exception as error:  # e.g. the database went away: say so, then let the task fail
         run.error = f"{type(error).__name__}: {error}"[:2000]
         raise

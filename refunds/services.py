@@ -20,14 +20,16 @@ The provider's rate limit is kept by its client (shared across every process).
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
@@ -112,7 +114,10 @@ def claim_batch(*, now: datetime, size: int) -> list[Claim]:
         rows = list(
             EsimProfile.objects.select_for_update(skip_locked=True)
             .filter(due_for_processing(now))
-            .order_by("refund_eligible_at", "pk")
+            # Oldest first, a provider order's eSIMs side by side (one query asks about them
+            # all): the order of the index `profile_refund_claims`, so a claim reads its batch
+            # instead of sorting every due eSIM.
+            .order_by("refund_eligible_at", "esim_order_no", "pk")
             .values_list("pk", "esim_tran_no", "esim_order_no")[:size]
         )
         EsimProfile.objects.filter(pk__in=[row[0] for row in rows]).update(
@@ -124,25 +129,59 @@ def claim_batch(*, now: datetime, size: int) -> list[Claim]:
 # ---------------------------------------------------------------------------- settling
 
 
-def settle_claims(claims: Sequence[Claim], *, now: datetime, workers: int = 1) -> list[Settled]:
+def settle_claims(
+    claims: Sequence[Claim], *, now: datetime, pool: Executor | None = None
+) -> list[Settled]:
     """Asks the provider about each claimed eSIM (one query per provider order) and settles
-    it. `workers` provider orders are handled at once (the rate limit still holds)."""
+    it. With a `pool` (settling_pool), its threads handle provider orders at once (the rate
+    limit still holds)."""
     by_order: dict[str, list[Claim]] = defaultdict(list)
     for claim in claims:
         by_order[claim.esim_order_no or f"esim:{claim.esim_tran_no}"].append(claim)
     groups = list(by_order.values())
-    if workers <= 1 or len(groups) <= 1:
+    if pool is None or len(groups) <= 1:
         return [settled for group in groups for settled in _settle_group(group, now)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda group: _in_thread(_settle_group, group, now), groups)
-        return [settled for group_result in results for settled in group_result]
+    results = pool.map(lambda group: _in_thread(_settle_group, group, now), groups)
+    return [settled for group_result in results for settled in group_result]
+
+
+@contextmanager
+def settling_pool(workers: int) -> Iterator[Executor | None]:
+    """`workers` threads for a whole run (None for one: the caller's thread settles). Each
+    thread keeps its own database connection from batch to batch, instead of a new pool, new
+    threads and new connections for every batch."""
+    if workers <= 1:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refund-settle") as pool:
+        try:
+            yield pool
+        finally:
+            _close_connections(pool, workers)
+
+
+def _close_connections(pool: Executor, workers: int) -> None:
+    """Each thread closes its own database connection (a finished thread's would stay open
+    until the garbage collector came by): one task per thread, held at a barrier so that no
+    thread takes two."""
+    barrier = threading.Barrier(workers)
+
+    def close() -> None:
+        with suppress(threading.BrokenBarrierError):  # a thread still busy: close this one anyway
+            barrier.wait(timeout=60)
+        connections.close_all()
+
+    for closed in [pool.submit(close) for _ in range(workers)]:
+        closed.result()
 
 
 def _in_thread(work: Any, *args: Any) -> Any:
     try:
         return work(*args)
     finally:
-        close_old_connections()  # each thread's own connection, closed when it is done
+        # Drops the thread's connection if it broke or outlived CONN_MAX_AGE; the pool closes
+        # the others when the run ends.
+        close_old_connections()
 
 
 def _settle_group(claims: list[Claim], now: datetime) -> list[Settled]:
@@ -200,11 +239,14 @@ def _settle_after_refusal(claim: Claim, now: datetime) -> Settled:
 # ---------------------------------------------------------------------------- outcomes
 
 
-def _locked_claim(claim: Claim) -> EsimProfile | None:
-    """The eSIM, locked, if the claim is still ours (not settled by another run or event)."""
+def _locked_claim(claim: Claim, *related: str) -> EsimProfile | None:
+    """The eSIM, locked (with its order and item), if the claim is still ours (not settled by
+    another run or event). Only the columns a settlement reads or writes: the others (codes
+    encrypted at rest, the order's breakdown) are neither decrypted nor written back."""
     return (
         EsimProfile.objects.select_for_update()
         .select_related("order_item", "order")
+        .only("order", "order_item", *SETTLED_COLUMNS, *related)
         .filter(
             pk=claim.profile_id,
             refund_status=RefundStatus.PROCESSING,
@@ -214,9 +256,32 @@ def _locked_claim(claim: Claim) -> EsimProfile | None:
     )
 
 
+# What settling an eSIM writes; a refund also reads its order and item (REFUND_READS).
+SETTLED_COLUMNS = (
+    "esim_status",
+    "refund_status",
+    "refunded_at",
+    "refund_amount_cents",
+    "refund_attempts",
+    "refund_retry_at",
+    "refund_error",
+    "updated_at",
+)
+REFUND_READS = (
+    "order__user",
+    "order__customer_email",
+    "order_item__package",
+    "order_item__quantity",
+    "order_item__total_cents",
+    "order_item__code_discount_cents",
+    "order_item__points_discount_cents",
+    "order_item__provider_unit_price_units",
+)
+
+
 def _record_refund(claim: Claim, now: datetime) -> Settled:
     with transaction.atomic():
-        profile = _locked_claim(claim)
+        profile = _locked_claim(claim, *REFUND_READS)
         if profile is None:
             return Settled(Outcome.SKIPPED)
         item = profile.order_item
@@ -225,7 +290,7 @@ def _record_refund(claim: Claim, now: datetime) -> Settled:
         profile.esim_status = ProfileStatus.CANCELLED
         profile.refunded_at, profile.refund_amount_cents = now, amount
         profile.refund_error, profile.refund_retry_at = "", None
-        profile.save()
+        profile.save(update_fields=SETTLED_COLUMNS)
         OrderItem.objects.filter(pk=item.pk).update(profiles_cancelled=F("profiles_cancelled") + 1)
         if profile.order.user_id is not None:
             reverse_for_esim(
@@ -256,7 +321,7 @@ def _record_not_refundable(claim: Claim, reason: str, now: datetime) -> Settled:
             return Settled(Outcome.SKIPPED)
         profile.refund_status = RefundStatus.NOT_REFUNDABLE
         profile.refund_error, profile.refund_retry_at = reason[:500], None
-        profile.save()
+        profile.save(update_fields=SETTLED_COLUMNS)
     return Settled(Outcome.NOT_REFUNDABLE)
 
 
@@ -273,7 +338,7 @@ def _record_failure(claim: Claim, reason: str, now: datetime) -> Settled:
             now + RETRY_AFTER[attempts - 1] if attempts < MAX_ATTEMPTS else None
         )
         profile.refund_error = reason[:500]
-        profile.save()
+        profile.save(update_fields=SETTLED_COLUMNS)
     logger.warning(
         "Refund of eSIM %s failed (attempt %d): %s", claim.esim_tran_no, attempts, reason
     )
