@@ -23,6 +23,7 @@ from refunds.services import (
     due_for_processing,
     mark_eligible,
     settle_claims,
+    settling_pool,
     unused_past_deadline,
 )
 
@@ -61,14 +62,15 @@ def run_refund_job(
         # A run at the provider's 8 a second can last long: each batch is claimed and settled
         # at its own moment, so another run never mistakes this one's fresh claims for a
         # crashed run's (and refunds carry the time they happened).
-        while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
-            workers = settings.REFUND_JOB_WORKERS
-            for settled in settle_claims(claims, now=moment, workers=workers):
-                _count(run, settled.outcome, settled.recovered_cents)
-            run.save()  # the monitor sees a long run's progress
-            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
-                result.more_due = EsimProfile.objects.filter(due_for_processing(moment)).exists()
-                break
+        with settling_pool(settings.REFUND_JOB_WORKERS) as pool:
+            while claims := claim_batch(now=(moment := max(now, timezone.now())), size=BATCH_SIZE):
+                for settled in settle_claims(claims, now=moment, pool=pool):
+                    _count(run, settled.outcome, settled.recovered_cents)
+                run.save()  # the monitor sees a long run's progress
+                if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                    more = EsimProfile.objects.filter(due_for_processing(moment)).exists()
+                    result.more_due = more
+                    break
     except Exception as error:  # e.g. the database went away: say so, then let the task fail
         run.error = f"{type(error).__name__}: {error}"[:2000]
         raise

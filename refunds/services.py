@@ -20,14 +20,16 @@ The provider's rate limit is kept by its client (shared across every process).
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, close_old_connections, connections, transaction
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import User
@@ -53,8 +55,6 @@ STALE_CLAIM = timedelta(minutes=30)
 # human (Admin: Refund monitor, failures).
 RETRY_AFTER = (timedelta(hours=12), timedelta(days=1), timedelta(days=2), timedelta(days=4))
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
-# What an outcome writes (never the encrypted codes: saving them would re-encrypt them).
-REFUND_FIELDS = ["refund_status", "refund_error", "refund_retry_at", "updated_at"]
 
 
 class Outcome:
@@ -114,7 +114,10 @@ def claim_batch(*, now: datetime, size: int) -> list[Claim]:
         rows = list(
             EsimProfile.objects.select_for_update(skip_locked=True)
             .filter(due_for_processing(now))
-            .order_by("refund_eligible_at", "pk")
+            # Oldest first, a provider order's eSIMs side by side (one query asks about them
+            # all): the order of the index `profile_refund_claims`, so a claim reads its batch
+            # instead of sorting every due eSIM.
+            .order_by("refund_eligible_at", "esim_order_no", "pk")
             .values_list("pk", "esim_tran_no", "esim_order_no")[:size]
         )
         EsimProfile.objects.filter(pk__in=[row[0] for row in rows]).update(
@@ -126,25 +129,59 @@ def claim_batch(*, now: datetime, size: int) -> list[Claim]:
 # ---------------------------------------------------------------------------- settling
 
 
-def settle_claims(claims: Sequence[Claim], *, now: datetime, workers: int = 1) -> list[Settled]:
+def settle_claims(
+    claims: Sequence[Claim], *, now: datetime, pool: Executor | None = None
+) -> list[Settled]:
     """Asks the provider about each claimed eSIM (one query per provider order) and settles
-    it. `workers` provider orders are handled at once (the rate limit still holds)."""
+    it. With a `pool` (settling_pool), its threads handle provider orders at once (the rate
+    limit still holds)."""
     by_order: dict[str, list[Claim]] = defaultdict(list)
     for claim in claims:
         by_order[claim.esim_order_no or f"esim:{claim.esim_tran_no}"].append(claim)
     groups = list(by_order.values())
-    if workers <= 1 or len(groups) <= 1:
+    if pool is None or len(groups) <= 1:
         return [settled for group in groups for settled in _settle_group(group, now)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(lambda group: _in_thread(_settle_group, group, now), groups)
-        return [settled for group_result in results for settled in group_result]
+    results = pool.map(lambda group: _in_thread(_settle_group, group, now), groups)
+    return [settled for group_result in results for settled in group_result]
+
+
+@contextmanager
+def settling_pool(workers: int) -> Iterator[Executor | None]:
+    """`workers` threads for a whole run (None for one: the caller's thread settles). Each
+    thread keeps its own database connection from batch to batch, instead of a new pool, new
+    threads and new connections for every batch."""
+    if workers <= 1:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refund-settle") as pool:
+        try:
+            yield pool
+        finally:
+            _close_connections(pool, workers)
+
+
+def _close_connections(pool: Executor, workers: int) -> None:
+    """Each thread closes its own database connection (a finished thread's would stay open
+    until the garbage collector came by): one task per thread, held at a barrier so that no
+    thread takes two."""
+    barrier = threading.Barrier(workers)
+
+    def close() -> None:
+        with suppress(threading.BrokenBarrierError):  # a thread still busy: close this one anyway
+            barrier.wait(timeout=60)
+        connections.close_all()
+
+    for closed in [pool.submit(close) for _ in range(workers)]:
+        closed.result()
 
 
 def _in_thread(work: Any, *args: Any) -> Any:
     try:
         return work(*args)
     finally:
-        connection.close()  # each thread's own connection, closed when it is done
+        # Drops the thread's connection if it broke or outlived CONN_MAX_AGE; the pool closes
+        # the others when the run ends.
+        close_old_connections()
 
 
 def _settle_group(claims: list[Claim], now: datetime) -> list[Settled]:
@@ -214,11 +251,14 @@ def _settle_after_refusal(claim: Claim, now: datetime) -> Settled:
 # ---------------------------------------------------------------------------- outcomes
 
 
-def _locked(claim: Claim) -> EsimProfile:
-    """The eSIM, locked (only its row: its order and item stay free for checkouts)."""
+def _locked(claim: Claim, *related: str) -> EsimProfile:
+    """The eSIM, locked (only its row: its order and item stay free for checkouts), with only
+    the columns a settlement reads or writes: the others (codes encrypted at rest, the order's
+    breakdown) are neither decrypted nor written back."""
     return (
         EsimProfile.objects.select_for_update(of=("self",))
-        .select_related("order_item__package", "order")
+        .select_related("order_item", "order")
+        .only("order", "order_item", "refund_claimed_at", *SETTLED_COLUMNS, *related)
         .get(pk=claim.profile_id)
     )
 
@@ -236,11 +276,34 @@ def _locked_claim(claim: Claim) -> EsimProfile | None:
     return profile if _is_ours(profile, claim) else None
 
 
+# What settling an eSIM writes; a refund also reads its order and item (REFUND_READS).
+SETTLED_COLUMNS = (
+    "esim_status",
+    "refund_status",
+    "refunded_at",
+    "refund_amount_cents",
+    "refund_attempts",
+    "refund_retry_at",
+    "refund_error",
+    "updated_at",
+)
+REFUND_READS = (
+    "order__user",
+    "order__customer_email",
+    "order_item__package",
+    "order_item__quantity",
+    "order_item__total_cents",
+    "order_item__code_discount_cents",
+    "order_item__points_discount_cents",
+    "order_item__provider_unit_price_units",
+)
+
+
 def _record_refund(claim: Claim, now: datetime, *, cancelled_by_us: bool = False) -> Settled:
     """The cost is back. After our own successful cancel the provider is the truth: recorded
     even if the claim was lost meanwhile (a late SM-DP+ event said "not refundable")."""
     with transaction.atomic():
-        profile = _locked(claim)
+        profile = _locked(claim, *REFUND_READS)
         if profile.refund_status == RefundStatus.REFUNDED:
             return Settled(Outcome.SKIPPED)  # recorded already (another run, a retry)
         if not _is_ours(profile, claim):
@@ -257,9 +320,7 @@ def _record_refund(claim: Claim, now: datetime, *, cancelled_by_us: bool = False
         profile.esim_status = ProfileStatus.CANCELLED
         profile.refunded_at, profile.refund_amount_cents = now, amount
         profile.refund_error, profile.refund_retry_at = "", None
-        profile.save(
-            update_fields=[*REFUND_FIELDS, "esim_status", "refunded_at", "refund_amount_cents"]
-        )
+        profile.save(update_fields=SETTLED_COLUMNS)
         OrderItem.objects.filter(pk=item.pk).update(profiles_cancelled=F("profiles_cancelled") + 1)
         if profile.order.user_id is not None:
             reverse_for_esim(
@@ -290,7 +351,7 @@ def _record_not_refundable(claim: Claim, reason: str, now: datetime) -> Settled:
             return Settled(Outcome.SKIPPED)
         advance(profile, REFUND, RefundStatus.NOT_REFUNDABLE)
         profile.refund_error, profile.refund_retry_at = reason[:500], None
-        profile.save(update_fields=REFUND_FIELDS)
+        profile.save(update_fields=SETTLED_COLUMNS)
     return Settled(Outcome.NOT_REFUNDABLE)
 
 
@@ -307,7 +368,7 @@ def _record_failure(claim: Claim, reason: str, now: datetime) -> Settled:
             now + RETRY_AFTER[attempts - 1] if attempts < MAX_ATTEMPTS else None
         )
         profile.refund_error = reason[:500]
-        profile.save(update_fields=[*REFUND_FIELDS, "refund_attempts"])
+        profile.save(update_fields=SETTLED_COLUMNS)
     logger.warning(
         "Refund of eSIM %s failed (attempt %d): %s", claim.esim_tran_no, attempts, reason
     )

@@ -111,15 +111,17 @@ class EsimProfile(models.Model):
             models.Index(fields=["iccid"], name="profile_by_iccid"),
             models.Index(fields=["esim_status"], name="profile_by_status"),
             # The 90-day refund job's queries (plan section 11): who becomes eligible, and
-            # what a run claims (eligible, failed and due again, or left processing).
+            # what a run claims (eligible, failed and due again, or left processing) in the
+            # order it claims them, so a batch is read from the front of the index rather
+            # than by sorting every due eSIM (refunds.services.claim_batch).
             models.Index(
                 fields=["refund_eligible_at"],
                 name="profile_refund_candidates",
                 condition=Q(refund_status="not_eligible", smdp_status="released"),
             ),
             models.Index(
-                fields=["refund_status", "refund_retry_at"],
-                name="profile_refund_queue",
+                fields=["refund_eligible_at", "esim_order_no", "id"],
+                name="profile_refund_claims",
                 condition=Q(refund_status__in=["eligible", "processing", "failed"]),
             ),
         ]

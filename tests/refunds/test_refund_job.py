@@ -5,6 +5,7 @@ last moment, is left alone; failures are retried, crashes reconciled, never a bl
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
+from itertools import groupby
 
 import pytest
 from django.core.management import call_command
@@ -167,6 +168,29 @@ def test_failures_stop_being_retried_after_the_last_attempt(refund_sandbox, sand
         MAX_ATTEMPTS,
         None,
     )
+
+
+def test_a_batch_takes_the_oldest_first_and_keeps_a_provider_order_together(
+    refund_sandbox, sandbox_package_codes
+):
+    from refunds.services import mark_eligible
+
+    older = delivered_esims(sandbox_package_codes, 2)
+    _aged(older, days=95)
+    # Two more orders (each its own package code), all their eSIMs due at the same moment.
+    orders = [delivered_esims(sandbox_package_codes[i:], 5) for i in (1, 2)]
+    _aged([esim for order in orders for esim in order])
+    now = timezone.now()
+    mark_eligible(now=now)
+
+    claims = claim_batch(now=now, size=9)
+
+    order_nos = [claim.esim_order_no for claim in claims]
+    assert order_nos[:2] == [older[0].esim_order_no] * 2
+    # Each provider order's eSIMs side by side, so that one query to the provider asks about
+    # them all (only the last order is cut by the end of the batch).
+    assert [no for no, _ in groupby(order_nos)] == list(dict.fromkeys(order_nos))
+    assert len(set(order_nos)) == 3
 
 
 def test_a_crash_after_the_cancel_is_reconciled_without_a_second_cancel(
