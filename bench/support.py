@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,11 +48,18 @@ def prepare_database(env: dict[str, str]) -> None:
 
 
 @contextmanager
-def web_server(env: dict[str, str], port: int, workers: int = 4, threads: int = 1) -> Iterator[str]:
+def web_server(
+    env: dict[str, str],
+    port: int,
+    workers: int = 4,
+    threads: int = 1,
+    extra_args: Sequence[str] = (),
+) -> Iterator[str]:
     server = subprocess.Popen(
         [
             *(str(BIN / "gunicorn"), "hiroam.wsgi:application", "--bind", f"127.0.0.1:{port}"),
             *("--workers", str(workers), "--threads", str(threads), "--log-level", "warning"),
+            *extra_args,
         ],
         cwd=ROOT,
         env=env,
