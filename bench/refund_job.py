@@ -13,13 +13,15 @@ takes back each eSIM's share). gunicorn serves the sandbox; this process calls
 eSIM ended refunded and cancelled at the sandbox, whose balance rose by exactly their cost.
 
 No Celery worker runs: the refund emails (ours) and the ESIM_STATUS webhooks (the sandbox's)
-are queued in the bench Redis, which is emptied at the start of each run.
+are queued in the bench Redis, which is emptied at the start and at the end of each run.
 
 Knobs: gunicorn `--server-workers` x `--server-threads`; the job's `--job-workers`
 (REFUND_JOB_WORKERS) and `--batch-size` (refunds.job.BATCH_SIZE); `--debug` runs both sides
 with DEBUG on (query logging), otherwise they run as in production (DEBUG off).
-`--profile FILE` keeps a cProfile of the job (only the thread that calls it: use
-`--job-workers 1` to see the settling work); `--tracemalloc` also reports Python's peak heap.
+Where the time goes: `--sample` (where the job's threads are, every 2 ms), `--count-queries`
+(its SQL statements per eSIM), `--profile FILE` (a cProfile of the job: only the calling
+thread, so use `--job-workers 1`), `--profile-server DIR` (a cProfile of each gunicorn worker);
+`--tracemalloc` also reports Python's peak heap. Results: docs/BENCHMARKS.md.
 
 Target (issue 9): 100,000 eSIMs in under 120 s, memory flat in the number of eSIMs.
 """
@@ -55,9 +57,9 @@ def parse_options() -> argparse.Namespace:
         "--signed-in", type=float, default=0.5, help="share of orders with a points customer"
     )
     parser.add_argument("--rate", type=float, default=0, help="provider calls/s (0: no limit)")
-    parser.add_argument("--server-workers", type=int, default=3)
+    parser.add_argument("--server-workers", type=int, default=4)
     parser.add_argument("--server-threads", type=int, default=1)
-    parser.add_argument("--job-workers", type=int, default=4, help="REFUND_JOB_WORKERS")
+    parser.add_argument("--job-workers", type=int, default=8, help="REFUND_JOB_WORKERS")
     parser.add_argument("--batch-size", type=int, default=100, help="refunds.job.BATCH_SIZE")
     parser.add_argument("--debug", action="store_true", help="DEBUG on (query logging)")
     parser.add_argument("--profile", type=Path, help="write the job's cProfile here")
