@@ -492,7 +492,7 @@ class StackSampler(threading.Thread):
         "rate_limit.py:": "  of which the rate limit (Redis)",
         "sessions.py:request": "  of which HTTP (requests)",
         "refunds/services.py:_record_refund": "record the refund",
-        "refunds/services.py:_locked_claim": "  of which lock + read the claim",
+        "refunds/services.py:_locked": "  of which lock + read the claim",
         "points/services.py:reverse_for_esim": "  of which points reversal",
         "orders/emails.py:queue_profile_email": "  of which queue the email (log row)",
         "celery/app/task.py:apply_async": "  of which Celery publish (on commit)",
