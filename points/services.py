@@ -141,30 +141,8 @@ def reverse_order(*, user_id: Any, order_id: Any, now: datetime) -> int:
         _give_back_spent(profile, order_id, now)
         if PointsTransaction.objects.filter(order_id=order_id, reason="refund").exists():
             return 0  # reversed already
-        # Less what refunds of single eSIMs of the order took back (or found missing) already.
-        earned = ledger_total(user_id, [Kind.EARNED], order_id=order_id) - _taken_back_for_esims(
-            order_id
-        )
-        if earned <= 0:
-            return 0
-        taken = min(earned, profile.points_available)
-        if taken < earned:
-            logger.warning(
-                "Refund of %s: %s points could not be taken back", order_id, earned - taken
-            )
-        _use_oldest(profile.user_id, taken)
-        # Written even when nothing could be taken: the shortfall is kept, and the reversal is
-        # done once (a second refund of the order finds it).
-        _write(
-            profile,
-            Kind.REVERSED,
-            -taken,
-            now,
-            order_id=order_id,
-            reason="refund",
-            shortfall=earned - taken,
-        )
-    return taken
+        owed = _left_to_take_back(profile, order_id)
+        return _take_back(profile, order_id, owed, "refund", now)
 
 
 ESIM_REFUND_REASON = "esim_refund:"  # + the eSIM's id: once per eSIM
@@ -183,23 +161,38 @@ def reverse_for_esim(
             order_id=order_id, reason__in=[reason, "refund"]
         ).exists():
             return 0  # this eSIM, or the whole order, reversed already
-        left = ledger_total(user_id, [Kind.EARNED], order_id=order_id) - _taken_back_for_esims(
-            order_id
-        )
-        owed = min(points, left)
-        if owed <= 0:
-            return 0
-        taken = min(owed, profile.points_available)
-        _use_oldest(profile.user_id, taken)
-        _write(
-            profile,
-            Kind.REVERSED,
-            -taken,
-            now,
-            order_id=order_id,
-            reason=reason,
-            shortfall=owed - taken,
-        )
+        owed = min(points, _left_to_take_back(profile, order_id))
+        return _take_back(profile, order_id, owed, reason, now)
+
+
+def _left_to_take_back(profile: CustomerProfile, order_id: Any) -> int:
+    """What the order earned, less what refunds of its single eSIMs took back (or found
+    missing) already."""
+    earned = ledger_total(profile.user_id, [Kind.EARNED], order_id=order_id)
+    return earned - _taken_back_for_esims(order_id)
+
+
+def _take_back(
+    profile: CustomerProfile, order_id: Any, owed: int, reason: str, now: datetime
+) -> int:
+    """Takes back `owed` points about an order: as many as are available (never below zero,
+    never held ones), the rest recorded as shortfall on the same row — written even when
+    nothing could be taken, so the reversal happens once. Returns the points taken."""
+    if owed <= 0:
+        return 0
+    taken = min(owed, profile.points_available)
+    if taken < owed:
+        logger.warning("Refund of %s: %s points could not be taken back", order_id, owed - taken)
+    _use_oldest(profile.user_id, taken)
+    _write(
+        profile,
+        Kind.REVERSED,
+        -taken,
+        now,
+        order_id=order_id,
+        reason=reason,
+        shortfall=owed - taken,
+    )
     return taken
 
 
