@@ -4,7 +4,7 @@ from celery import shared_task
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import email_verification
+from accounts import email_verification, password_reset
 
 
 @shared_task(name="accounts.tasks.flush_expired_tokens")
@@ -24,3 +24,15 @@ def flush_expired_tokens() -> None:
 def send_verification_email(user_id: str) -> bool:
     """Emails the customer a fresh verification link; nothing once they are verified."""
     return email_verification.send_verification_email(user_id=user_id, now=timezone.now())
+
+
+@shared_task(
+    name="accounts.tasks.send_password_reset_email",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=10,
+    retry_backoff_max=900,
+    max_retries=5,
+)
+def send_password_reset_email(user_id: str) -> bool:
+    return password_reset.send_password_reset_email(user_id=user_id)

@@ -1,6 +1,5 @@
 """The public catalogue: GET /api/v1/packages and GET /api/v1/packages/{id or slug}."""
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from catalog import selectors
-from catalog.availability import availability, next_change_at
-from catalog.cache import cached_answer, seconds_until
+from catalog.availability import availability
+from catalog.cache import cached_answer, lifetime_seconds, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import CURRENCIES, DisplayPrice, display_prices, next_price_change
@@ -65,20 +64,6 @@ def package_body(
             "on first network use" if package.active_type == 2 else "on installation"
         )
     return body
-
-
-def _lifetime_seconds(
-    packages: Sequence[EsimPackage], prices: dict[Any, DisplayPrice], now: datetime
-) -> float:
-    """How long an answer stays true by the clock: until a window opens or closes, or a
-    discount ends (saves invalidate it sooner)."""
-    moments = [moment for moment in (next_change_at(packages, now),) if moment]
-    moments += [
-        price.valid_until
-        for price in prices.values()
-        if price.valid_until and price.valid_until > now
-    ]
-    return min(((moment - now).total_seconds() for moment in moments), default=float("inf"))
 
 
 class PricingSchema(serializers.Serializer):
@@ -216,7 +201,7 @@ def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
     }
     # Packages off this page sort and filter by their price too: a schedule starting anywhere
     # can change which packages the page holds.
-    lifetime = min(_lifetime_seconds(on_page, prices, now), seconds_until(prices_change_at, now))
+    lifetime = min(lifetime_seconds(on_page, prices, now), seconds_until(prices_change_at, now))
     return encode_data(answer), lifetime
 
 
@@ -245,7 +230,7 @@ class PackageDetailView(APIView):
             now = timezone.now()
             prices = display_prices([package], currency, now)
             body = package_body(package, prices[package.pk], currency, now, detail=True)
-            return encode_data(body), _lifetime_seconds([package], prices, now)
+            return encode_data(body), lifetime_seconds([package], prices, now)
 
         encoded = cached_answer("detail", {"key": id_or_slug, "currency": currency}, build)
         if encoded is None:

@@ -10,13 +10,17 @@ a schedule), and after CATALOG_CACHE_SECONDS at the latest.
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+
+from catalog.availability import next_change_at
+from catalog.models import EsimPackage
+from catalog.price_display import DisplayPrice
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,20 @@ def _bump() -> None:
 def seconds_until(moment: datetime | None, now: datetime) -> float:
     """An answer's lifetime: until `moment` (None: no end by the clock)."""
     return (moment - now).total_seconds() if moment else float("inf")
+
+
+def lifetime_seconds(
+    packages: Sequence[EsimPackage], prices: dict[Any, DisplayPrice], now: datetime
+) -> float:
+    """How long an answer stays true by the clock: until a window opens or closes, or a
+    discount ends (saves invalidate it sooner)."""
+    moments = [moment for moment in (next_change_at(packages, now),) if moment]
+    moments += [
+        price.valid_until
+        for price in prices.values()
+        if price.valid_until and price.valid_until > now
+    ]
+    return min(((moment - now).total_seconds() for moment in moments), default=float("inf"))
 
 
 def invalidate_catalog_cache() -> None:

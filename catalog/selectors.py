@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db.models import Max, Min, Q, QuerySet, Value
+from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from catalog.models import LISTED, EsimPackage
-from catalog.price_display import customer_price
+from catalog.price_display import base_price_field, customer_price
 
 # Prices sort and filter by what the customer pays now (schedules included), not base prices.
 SORTS = {
@@ -36,6 +36,9 @@ class PackageFilters:
     max_price: int | None = None
     q: str | None = None
     data_type: int | None = None
+    min_volume_bytes: int | None = None
+    min_duration: int | None = None  # days of validity
+    on_sale: bool = False  # only packages a price schedule makes cheaper now
     sort: str = "sort_order"
 
 
@@ -64,6 +67,12 @@ def filtered_packages(filters: PackageFilters, now: datetime) -> QuerySet[EsimPa
         packages = packages.filter(customer_price__lte=filters.max_price)
     if filters.data_type is not None:
         packages = packages.filter(data_type=filters.data_type)
+    if filters.min_volume_bytes is not None:
+        packages = packages.filter(volume_bytes__gte=filters.min_volume_bytes)
+    if filters.min_duration is not None:
+        packages = packages.filter(duration__gte=filters.min_duration)
+    if filters.on_sale:
+        packages = packages.filter(customer_price__lt=F(base_price_field(filters.currency)))
     if filters.q:
         text = filters.q.strip()
         match = (
@@ -134,3 +143,35 @@ def catalogue_facets(currency: str, now: datetime) -> dict[str, Any]:
         "regions": sorted(set(found["regions"]) - {""}),
         "priceRange": {"min": found["low"] or 0, "max": found["high"] or 0, "currency": currency},
     }
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A country the shop sells eSIMs for."""
+
+    code: str  # ISO 3166-1 alpha-2, upper case
+    name: str
+    packages: int  # listed packages that work there
+    is_popular: bool  # a featured or bestselling single-country package serves it
+
+
+def destinations() -> list[Destination]:
+    """Every country some listed single-country or regional package covers, by name; global
+    packages are left out (they would make every country a destination). One query."""
+    names: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    popular: set[str] = set()
+    rows = listed_packages().exclude(coverage="global")
+    for codes, location_names, coverage, featured, bestseller in rows.values_list(
+        "location_codes", "location_names", "coverage", "is_featured", "is_bestseller"
+    ):
+        for code in codes:
+            code = code.upper()
+            counts[code] = counts.get(code, 0) + 1
+            names.setdefault(code, (location_names or {}).get(code) or code)
+            if coverage == "single" and (featured or bestseller):
+                popular.add(code)
+    return sorted(
+        (Destination(code, names[code], counts[code], code in popular) for code in counts),
+        key=lambda destination: destination.name,
+    )

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "orders",
     "refunds",
     "points",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "storefront.context.shop",
             ],
         },
     },
@@ -354,6 +356,8 @@ SANDBOX_PADDLE_WEBHOOK_URL = env_text("SANDBOX_PADDLE_WEBHOOK_URL", f"{APP_URL}/
 # Sent through Django's email API with django-anymail: SendGrid in production, the console
 # (the terminal of `make run`) in development and on the sandbox. Content lives in
 # templates/emails/ (text + HTML).
+# How long a password reset link works (it also stops once the password changes).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_SECONDS", default=2 * 3600)
 DEFAULT_FROM_EMAIL = env_text("DEFAULT_FROM_EMAIL", "HIROAM <orders@hiroam.local>")
 SENDGRID_API_KEY = env_text("SENDGRID_API_KEY", "")
 ANYMAIL = {"SENDGRID_API_KEY": SENDGRID_API_KEY}

@@ -1,4 +1,4 @@
-"""The URL map: Admin, the versioned API, its schema and docs, account pages, and /health."""
+"""The URL map: Admin, the versioned API, its schema and docs, /health, webhooks, and the shop."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -33,6 +33,7 @@ urlpatterns = [
 ]
 if settings.SANDBOX_ENABLED:  # the built-in provider fakes, wired in only by configuration
     urlpatterns.append(path("sandbox/", include("hiroam.sandbox.urls")))
+urlpatterns.append(path("", include("storefront.urls")))  # the shop: every other path
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -168,6 +168,28 @@ def _increment(key: str, *, ttl_seconds: int) -> int:
     return int(count)
 
 
+def seconds_to_wait(scopes: Sequence[tuple[str, str | None]]) -> float | None:
+    """For pages outside DRF (the storefront): counts one request in each (scope, ident) —
+    the same windows and keys as the API's, so a shop form and the API share one budget —
+    and answers how long to wait when one is over its limit, else None."""
+    if not settings.THROTTLING_ENABLED:
+        return None
+    current = now()
+    for scope, ident in scopes:
+        state = None if ident is None else _count(scope, ident, current)
+        if state is not None and state.remaining < 0:
+            return state.reset_at - current
+    return None
+
+
+def visitor_ident(request: HttpRequest) -> str:
+    """`client_ident` for a plain Django request (the session's user, or the address)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
 class RateLimitHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -221,13 +221,13 @@ def test_a_cached_answer_costs_no_query(api_client, shop):
 
 
 def test_the_cache_expires_when_an_availability_window_opens(api_client, shop, settings):
-    from catalog.api import _lifetime_seconds
+    from catalog.cache import lifetime_seconds
     from catalog.price_display import display_prices
 
     now = timezone.now()
     shop["japan"].available_from = now + timedelta(seconds=30)
 
-    lifetime = _lifetime_seconds([shop["japan"]], display_prices([shop["japan"]], "USD", now), now)
+    lifetime = lifetime_seconds([shop["japan"]], display_prices([shop["japan"]], "USD", now), now)
 
     assert 29 <= lifetime <= 30
 

@@ -1,0 +1,195 @@
+"""Home, the package lists (all, a destination, a region) and the package page. Every price
+and availability comes from the catalogue's selectors and the pricing engine behind them,
+exactly as the API shows them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from catalog import selectors
+from catalog.availability import Availability, availability
+from catalog.cache import cached_answer, lifetime_seconds, seconds_until
+from catalog.geography import REGIONS
+from catalog.models import EsimPackage
+from catalog.price_display import DisplayPrice, display_prices, next_price_change
+from storefront.forms import AddToBasketForm, PackageFilterForm
+from storefront.money import flag
+from storefront.price_words import why_this_price
+from storefront.visitor import visitor_currency
+
+PAGE_SIZE = 24
+HOME_SALES = 6
+REGION_NAMES = {
+    "asia": "Asia",
+    "middle-east": "Middle East",
+    "europe": "Europe",
+    "africa": "Africa",
+    "americas": "Americas",
+    "oceania": "Oceania",
+    "multi-region": "Multi-region",
+    "global": "Global",
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """A package as a list shows it."""
+
+    package: EsimPackage
+    price: DisplayPrice
+    availability: Availability
+
+
+@dataclass(frozen=True)
+class ListedPage:
+    packages: list[EsimPackage]
+    prices: dict[Any, DisplayPrice]
+    total: int
+
+    def cards(self, now: datetime) -> list[Card]:
+        # Availability is worked out per request: a window may open between two requests.
+        return [
+            Card(package, self.prices[package.pk], availability(package, now))
+            for package in self.packages
+        ]
+
+
+def _listed_page(filters: selectors.PackageFilters, page: int, now: datetime) -> ListedPage:
+    """One page of packages with their prices, cached like the API's answers: dropped when
+    the catalogue or a price changes, or when a schedule or window turns by the clock."""
+
+    def build() -> tuple[ListedPage, float]:
+        packages = selectors.filtered_packages(filters, now)
+        total = packages.count()
+        on_page = selectors.page_of(packages, page=page, page_size=PAGE_SIZE)
+        prices = display_prices(on_page, filters.currency, now)
+        lifetime = min(
+            lifetime_seconds(on_page, prices, now), seconds_until(next_price_change(now), now)
+        )
+        return ListedPage(on_page, prices, total), lifetime
+
+    params = {**filters.__dict__, "page": page}
+    return cached_answer("shop-list", params, build)
+
+
+def _destinations() -> list[selectors.Destination]:
+    return cached_answer("shop-destinations", {}, lambda: (selectors.destinations(), 3600))
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    currency = visitor_currency(request)
+    destinations = _destinations()
+    sales = _listed_page(selectors.PackageFilters(currency=currency, on_sale=True), 1, now).cards(
+        now
+    )[:HOME_SALES]
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "currency": currency,
+            "destinations": destinations,
+            "popular": [d for d in destinations if d.is_popular][:12]
+            or sorted(destinations, key=lambda d: -d.packages)[:12],
+            "regions": [(slug, REGION_NAMES[slug]) for slug in REGIONS],
+            "sales": sales,
+        },
+    )
+
+
+def package_list(
+    request: HttpRequest, country: str | None = None, region: str | None = None
+) -> HttpResponse:
+    if region is not None and region not in REGIONS:
+        raise Http404("No such region")
+    destination = None
+    if country is not None:
+        destination = next((d for d in _destinations() if d.code == country.upper()), None)
+        if destination is None:
+            raise Http404("No eSIMs for this destination")
+    now = timezone.now()
+    currency = visitor_currency(request)
+    form = PackageFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()  # errors are shown beside their fields; the rest still filter
+    filters = form.package_filters(
+        currency=currency, country=destination.code if destination else None, region=region
+    )
+    listed = _listed_page(filters, form.page_number, now)
+    paginator = Paginator(range(listed.total), PAGE_SIZE, allow_empty_first_page=True)
+    page = paginator.get_page(form.page_number)
+    if destination:
+        heading = f"eSIMs for {destination.name}"
+    elif region:
+        heading = f"eSIMs for {REGION_NAMES[region]}"
+    else:
+        heading = "All eSIMs"
+    return render(
+        request,
+        "storefront/package_list.html",
+        {
+            "currency": currency,
+            "heading": heading,
+            "flag": flag(destination.code) if destination else "",
+            "form": form,
+            "cards": listed.cards(now),
+            "total": listed.total,
+            "page": page,
+            "query_without_page": _query_without_page(request),
+        },
+    )
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def package_detail(request: HttpRequest, key: str) -> HttpResponse:
+    package = selectors.listed_package(key)
+    if package is None:
+        raise Http404("No such package")
+    now = timezone.now()
+    currency = visitor_currency(request)
+    price = display_prices([package], currency, now)[package.pk]
+    names = package.location_names or {}
+    return render(
+        request,
+        "storefront/package_detail.html",
+        {
+            "currency": currency,
+            "package": package,
+            "price": price,
+            "availability": availability(package, now),
+            "why": why_this_price(price, currency),
+            "countries": sorted(
+                ((code, names.get(code, code)) for code in package.location_codes),
+                key=lambda pair: pair[1],
+            ),
+            "networks": _networks(package, names),
+            "form": AddToBasketForm(initial={"package": str(package.pk), "quantity": 1}),
+            "max_quantity": package.max_per_order,
+        },
+    )
+
+
+def _networks(package: EsimPackage, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(country, "Docomo (5G), SoftBank (4G)") for each country the provider names networks in."""
+    networks = []
+    for entry in package.operator_list or []:
+        operators = ", ".join(
+            f"{op.get('name', '')} ({op['network_type']})"
+            if op.get("network_type")
+            else op.get("name", "")
+            for op in entry.get("operators", [])
+        )
+        if operators:
+            location = entry.get("location", "")
+            networks.append((names.get(location, location), operators))
+    return sorted(networks)

@@ -1,0 +1,44 @@
+"""What the shop remembers about a visitor: the currency prices are shown in, and the guest
+orders this browser placed (so the page Paddle returns to opens without the secret link)."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from storefront.money import CURRENCIES, DEFAULT_CURRENCY
+
+CURRENCY_COOKIE = "currency"
+CURRENCY_COOKIE_SECONDS = 365 * 24 * 3600
+GUEST_ORDERS_KEY = "guest_orders"  # session: {order id: access token}
+MAX_REMEMBERED_ORDERS = 20
+
+
+def visitor_currency(request: HttpRequest) -> str:
+    """The visitor's choice (a cookie), else a signed-in customer's preferred currency."""
+    chosen = request.COOKIES.get(CURRENCY_COOKIE, "")
+    if chosen in CURRENCIES:
+        return chosen
+    user = getattr(request, "user", None)
+    profile = getattr(user, "profile", None) if user and user.is_authenticated else None
+    preferred = getattr(profile, "preferred_currency", "")
+    return preferred if preferred in CURRENCIES else DEFAULT_CURRENCY
+
+
+def remember_currency(response: HttpResponse, currency: str) -> None:
+    response.set_cookie(
+        CURRENCY_COOKIE,
+        currency,
+        max_age=CURRENCY_COOKIE_SECONDS,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,  # HTTPS-only wherever the session is
+    )
+
+
+def remember_guest_order(request: HttpRequest, order_id: str, access_token: str) -> None:
+    orders = dict(request.session.get(GUEST_ORDERS_KEY, {}))
+    orders[order_id] = access_token
+    # The newest few: a shared computer's session should not pile up orders.
+    request.session[GUEST_ORDERS_KEY] = dict(list(orders.items())[-MAX_REMEMBERED_ORDERS:])
+
+
+def guest_order_token(request: HttpRequest, order_id: str) -> str | None:
+    return request.session.get(GUEST_ORDERS_KEY, {}).get(order_id)
