@@ -245,6 +245,16 @@ def paddle_checkout(request: HttpRequest) -> HttpResponse:
             "payable": found.status in paddle.PAYABLE,
             "outcome": outcome,
             "error": error,
-            "return_url": (data.get("custom_data") or {}).get("return_url") or settings.APP_URL,
+            "return_url": _return_url(data.get("custom_data") or {}),
         },
     )
+
+
+def _return_url(custom_data: dict[str, Any]) -> str:
+    """Where "Back to the shop" goes after paying: the shop's page of the order (our payment
+    link page, which hosts Paddle's checkout in production, knows it), else the shop."""
+    if custom_data.get("return_url"):
+        return str(custom_data["return_url"])
+    if custom_data.get("order_id"):
+        return f"{settings.APP_URL}/orders/{custom_data['order_id']}"
+    return settings.APP_URL

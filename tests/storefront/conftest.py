@@ -1,0 +1,1 @@
+from tests.orders.conftest import paddle_sandbox  # noqa: F401 (the live server's Paddle)
