@@ -42,7 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from support import bench_environment, free_port, prepare_database, use_django, web_server
+from support import (
+    PRODUCTION_LIKE,
+    bench_environment,
+    free_port,
+    prepare_database,
+    use_django,
+    web_server,
+)
 
 BENCH_EMAIL_DOMAIN = "refund-bench.example.com"
 PACKAGES = 3  # sandbox packages the orders are spread over (different provider prices)
@@ -78,17 +85,9 @@ def parse_options() -> argparse.Namespace:
 
 
 def environment(options: argparse.Namespace, port: int) -> dict[str, str]:
-    production_like = {
-        "DEBUG": "false",
-        "SECRET_KEY": "refund-bench-secret-key-not-for-production-0123456789",
-        "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtZmllbGQta2V5LTEyMzQ=",
-        "SANDBOX_ALLOW_WITHOUT_DEBUG": "true",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    }
     return bench_environment(
         port,
-        **({} if options.debug else production_like),
+        **({} if options.debug else PRODUCTION_LIKE),
         ESIM_ACCESS_REQUESTS_PER_SECOND=str(options.rate),
         REFUND_JOB_WORKERS=str(options.job_workers),
         SANDBOX_ESIM_ALLOCATION_SECONDS="0",

@@ -40,6 +40,18 @@ def bench_environment(port: int, **extra: str) -> dict[str, str]:
     }
 
 
+# Production settings on the sandbox: DEBUG off (no query log, compressed static files), as
+# a deployment serves; only the sandbox and plain HTTP are allowed in.
+PRODUCTION_LIKE = {
+    "DEBUG": "false",
+    "SECRET_KEY": "bench-secret-key-not-for-production-0123456789abcdef",
+    "FIELD_ENCRYPTION_KEYS": "ZGV2LW9ubHktaW5zZWN1cmUtZmllbGQta2V5LTEyMzQ=",
+    "SANDBOX_ALLOW_WITHOUT_DEBUG": "true",
+    "SECURE_SSL_REDIRECT": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+}
+
+
 def prepare_database(env: dict[str, str]) -> None:
     """Migrates the bench database and empties the bench Redis (a fresh cache)."""
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()

@@ -4,11 +4,11 @@ exactly as the API shows them."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog import selectors
@@ -46,35 +46,34 @@ class Card:
 
 
 @dataclass(frozen=True)
-class ListedPage:
-    packages: list[EsimPackage]
-    prices: dict[Any, DisplayPrice]
+class ListedCards:
+    html: str  # the cards, rendered: the same for every visitor of the page
     total: int
 
-    def cards(self, now: datetime) -> list[Card]:
-        # Availability is worked out per request: a window may open between two requests.
-        return [
-            Card(package, self.prices[package.pk], availability(package, now))
-            for package in self.packages
-        ]
 
+def _listed_cards(
+    filters: selectors.PackageFilters, page: int, now: datetime, page_size: int = PAGE_SIZE
+) -> ListedCards:
+    """One page of package cards, rendered once and cached like the API's answers: dropped
+    when the catalogue or a price changes, or when a schedule or an availability window of
+    the page turns by the clock."""
 
-def _listed_page(filters: selectors.PackageFilters, page: int, now: datetime) -> ListedPage:
-    """One page of packages with their prices, cached like the API's answers: dropped when
-    the catalogue or a price changes, or when a schedule or window turns by the clock."""
-
-    def build() -> tuple[ListedPage, float]:
+    def build() -> tuple[ListedCards, float]:
         packages = selectors.filtered_packages(filters, now)
         total = packages.count()
-        on_page = selectors.page_of(packages, page=page, page_size=PAGE_SIZE)
+        on_page = selectors.page_of(packages, page=page, page_size=page_size)
         prices = display_prices(on_page, filters.currency, now)
+        cards = [Card(p, prices[p.pk], availability(p, now)) for p in on_page]
+        html = render_to_string(
+            "storefront/_cards.html", {"cards": cards, "currency": filters.currency}
+        )
         lifetime = min(
             lifetime_seconds(on_page, prices, now), seconds_until(next_price_change(now), now)
         )
-        return ListedPage(on_page, prices, total), lifetime
+        return ListedCards(html, total), lifetime
 
-    params = {**filters.__dict__, "page": page}
-    return cached_answer("shop-list", params, build)
+    params = {**filters.__dict__, "page": page, "page_size": page_size}
+    return cached_answer("shop-cards", params, build)
 
 
 def _destinations() -> list[selectors.Destination]:
@@ -85,9 +84,9 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     currency = visitor_currency(request)
     destinations = _destinations()
-    sales = _listed_page(selectors.PackageFilters(currency=currency, on_sale=True), 1, now).cards(
-        now
-    )[:HOME_SALES]
+    sales = _listed_cards(
+        selectors.PackageFilters(currency=currency, on_sale=True), 1, now, page_size=HOME_SALES
+    )
     return render(
         request,
         "storefront/home.html",
@@ -120,7 +119,7 @@ def package_list(
     filters = form.package_filters(
         currency=currency, country=destination.code if destination else None, region=region
     )
-    listed = _listed_page(filters, form.page_number, now)
+    listed = _listed_cards(filters, form.page_number, now)
     paginator = Paginator(range(listed.total), PAGE_SIZE, allow_empty_first_page=True)
     page = paginator.get_page(form.page_number)
     if destination:
@@ -137,7 +136,7 @@ def package_list(
             "heading": heading,
             "flag": flag(destination.code) if destination else "",
             "form": form,
-            "cards": listed.cards(now),
+            "cards": listed.html,
             "total": listed.total,
             "page": page,
             "query_without_page": _query_without_page(request),

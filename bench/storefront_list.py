@@ -1,0 +1,133 @@
+"""The shop's destination list page under load: p50 and p95 at 20 concurrent clients, served by
+gunicorn with production settings (DEBUG off, collected static files), on the sandbox catalogue
+(~2,600 packages) with 1,000 live price schedules; and the page's weight (HTML + CSS, before
+compression).
+
+    apt-get install wrk   # once
+    .venv/bin/python bench/storefront_list.py [--seconds 20] [--connections 20]
+        [--schedules 1000] [--modes warm,cold]
+
+Targets (issue 11): p95 under 100 ms; HTML + CSS under 60 KB. "warm" asks a handful of
+destination pages again and again (their package pages cached, as in a busy hour); "cold" makes
+every request a different filter, so each one is a cache miss (the worst case).
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+
+import requests
+from catalog_api_load import spread_schedules
+from support import (
+    PRODUCTION_LIKE,
+    ROOT,
+    WRK_DONE,
+    bench_environment,
+    free_port,
+    prepare_database,
+    use_django,
+    web_server,
+    wrk_summary,
+)
+
+# Destination pages travellers open, some filtered or sorted, in both currencies.
+PATHS = [
+    "/destinations/jp",
+    "/destinations/th?sort=price",
+    "/destinations/us?gb=5",
+    "/destinations/id",
+    "/destinations/fr?days=15",
+    "/regions/europe?sort=-volume",
+    "/destinations/sg",
+    "/destinations/kr?page=2",
+]
+
+LUA = (
+    """
+paths = {PATHS}
+counter = 0
+unique = UNIQUE
+threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+request = function()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  local headers = {}
+  if counter % 3 == 0 then headers["Cookie"] = "currency=IDR" end
+  if unique then
+    -- a price cap above every price, different each time: every page is a cache miss
+    local join = string.find(path, "?", 1, true) and "&" or "?"
+    path = path .. join .. "max_price=" .. (100000000 + id * 10000000 + counter)
+  end
+  return wrk.format("GET", path, headers)
+end
+"""
+    + WRK_DONE
+)
+LUA = LUA.replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
+
+
+def page_weight(base: str) -> str:
+    """The biggest page of the list (a full page of cards) and its stylesheet, as sent."""
+    html = requests.get(f"{base}/packages", timeout=30, headers={"Accept-Encoding": "identity"})
+    css_path = html.text.split('rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    css = requests.get(f"{base}{css_path}", timeout=30, headers={"Accept-Encoding": "identity"})
+    cards = html.text.count('class="card"')
+    total = len(html.content) + len(css.content)
+    return (
+        f"/packages ({cards} cards): HTML {len(html.content) / 1024:.1f} KB + CSS "
+        f"{len(css.content) / 1024:.1f} KB = {total / 1024:.1f} KB before compression"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--schedules", type=int, default=1_000, help="live price schedules")
+    parser.add_argument("--modes", default="warm,cold", help="comma-separated")
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    port = free_port()
+    env = bench_environment(port, THROTTLING_ENABLED="false", **PRODUCTION_LIKE)
+    prepare_database(env)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    with web_server(env, port):
+        use_django(env)
+        from django.utils import timezone
+
+        from catalog.models import EsimPackage
+        from catalog.sync import sync_catalogue
+        from hiroam.integrations.esim_access import esim_access_client
+
+        sync_catalogue(
+            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
+        )
+        spread_schedules(options.schedules)
+        print(f"{EsimPackage.objects.count()} packages, {options.schedules} live schedules")
+    port = free_port()
+    env = bench_environment(port, THROTTLING_ENABLED="false", **PRODUCTION_LIKE)
+    with web_server(env, port, workers=options.workers) as base:
+        print(page_weight(base))
+        for label, unique in (("warm", False), ("cold", True)):
+            if label not in options.modes.split(","):
+                continue
+            script = LUA.replace("UNIQUE", "true" if unique else "false")
+            wrk_summary(base, 3, options.connections, script)  # warm-up
+            result = wrk_summary(base, options.seconds, options.connections, script)
+            print(f"{label:5} {options.connections} clients, {options.seconds} s: {result}")
+
+
+if __name__ == "__main__":
+    main()
