@@ -118,3 +118,23 @@ def test_paying_too_often_is_slowed_down_with_the_apis_limit(client, settings):
     assert limited.status_code == 429
     assert "Please wait" in limited.content.decode()
     assert Order.objects.count() == 0
+
+
+@pytest.mark.parametrize("path", ["/basket", "/checkout"])
+def test_the_basket_and_checkout_cost_the_same_queries_for_one_or_ten_lines(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.pricing.factories import live_schedule
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    add(client, live_schedule(PackageFactory.create()).package)
+    one = queries()
+    for package in PackageFactory.create_batch(9):
+        live_schedule(package)
+        add(client, package, 2)
+    assert queries() == one
