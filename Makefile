@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 .PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock
 
@@ -14,7 +15,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests, exactly as package-lock.json says (npm ci empties node_modules).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## make run: the whole product (web, Celery worker, Celery beat) on the local sandboxes.
 run: install .env
@@ -49,7 +55,7 @@ format:
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache .ruff_cache
 
 ## make lock: re-resolve the newest versions allowed by pyproject.toml into constraints.txt.
 lock:
