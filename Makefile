@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock
+.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock screenshots
 
 # The virtual environment is rebuilt when the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
@@ -49,6 +49,10 @@ migrations-check:
 
 pytest:
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make screenshots: the shop's pages at phone and desktop widths, into docs/screenshots/.
+screenshots: install
+	HIROAM_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/e2e/test_shop.py -k "guest"
 
 format:
 	$(VENV)/bin/ruff check --fix .

@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 from hiroam.api import throttling
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
-# Shared fixtures: a real Celery worker; the eSIM Access sandbox (provider, its package codes).
-pytest_plugins = ["tests.worker", "tests.esim_sandbox"]
+# Shared fixtures: a real Celery worker; the eSIM Access sandbox (provider, its package codes);
+# the Paddle sandbox.
+pytest_plugins = ["tests.worker", "tests.esim_sandbox", "tests.paddle_sandbox"]
 
 # Properties are about correctness, not speed: a loaded CI machine must not fail them on time.
 hypothesis_settings.register_profile("hiroam", deadline=None)

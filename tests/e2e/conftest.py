@@ -2,6 +2,7 @@
 browser context per test at a phone and at a desktop width, the live server as the base URL,
 screenshots and the accessibility check. Every test here is marked `e2e` and `slow`."""
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,9 +93,11 @@ def page(open_page: Callable[[], Page]) -> Page:
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
-    """Where `screenshot` writes; a test module overrides this fixture to write elsewhere."""
-    return harness.SCREENSHOT_DIR
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `screenshot` writes: docs/screenshots only when asked (`make screenshots` sets
+    HIROAM_SCREENSHOT_DIR), so a test run never rewrites the pictures in the docs."""
+    chosen = os.environ.get("HIROAM_SCREENSHOT_DIR")
+    return Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ REPO = Path(__file__).resolve().parents[2]
 # Debian's package (.ci/run installs it): Playwright's own browser download does not work here.
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 AXE_SCRIPT = REPO / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOT_DIR = REPO / "docs" / "screenshots"
 BLOCKING_IMPACTS = ["serious", "critical"]
 
 # Tests never reach the network (pytest-socket guards this process, not the browser's): every

@@ -4,25 +4,12 @@ signed exactly as Paddle signs them."""
 import json
 import time
 
-import pytest
 from django.conf import settings
 
-from hiroam.integrations.paddle import paddle_client
 from hiroam.integrations.paddle.signature import signature_header
 
 CHECKOUT = "/api/v1/checkout"
 WEBHOOK = "/webhooks/paddle"
-
-
-@pytest.fixture
-def paddle_sandbox(live_server, settings):
-    """The product's Paddle client pointed at the sandbox on the live server."""
-    settings.APP_URL = live_server.url
-    settings.PADDLE_API_URL = f"{live_server.url}/sandbox/paddle"
-    settings.SANDBOX_PADDLE_WEBHOOK_URL = f"{live_server.url}{WEBHOOK}"
-    paddle_client.cache_clear()
-    yield live_server
-    paddle_client.cache_clear()
 
 
 def cart(*packages, quantity=1):
