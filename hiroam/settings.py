@@ -312,6 +312,9 @@ PADDLE_WEBHOOK_SECRETS = [
     ).split(",")
     if secret.strip()
 ]
+# Paddle.js's client-side token (public, "live_..." or "test_..."): the shop's /pay page, which
+# Paddle's default payment link points at, opens the checkout with it.
+PADDLE_CLIENT_TOKEN = env_text("PADDLE_CLIENT_TOKEN", "")
 PADDLE_WEBHOOK_TOLERANCE_SECONDS = env.int("PADDLE_WEBHOOK_TOLERANCE_SECONDS", default=5)
 
 # How every provider call behaves (hiroam.integrations.calls).

@@ -3,7 +3,14 @@
 
 from django.urls import path
 
-from storefront.views import account_pages, basket_pages, catalog_pages, order_pages, site
+from storefront.views import (
+    account_pages,
+    basket_pages,
+    catalog_pages,
+    order_pages,
+    payment_pages,
+    site,
+)
 
 app_name = "storefront"
 
@@ -19,6 +26,7 @@ urlpatterns = [
     path("basket/update", basket_pages.update_basket, name="basket-update"),
     path("checkout", basket_pages.checkout_page, name="checkout"),
     path("orders/<uuid:order_id>", order_pages.order_page, name="order"),
+    path("pay", payment_pages.pay, name="pay"),
     path("account", account_pages.account, name="account"),
     path("account/points", account_pages.points, name="points"),
     path("account/sign-in", account_pages.sign_in, name="sign-in"),

@@ -35,6 +35,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /orders/",
         "Disallow: /basket",
         "Disallow: /checkout",
+        "Disallow: /pay",
         "Disallow: /currency/",
         "Disallow: /admin/",
         "Disallow: /api/",

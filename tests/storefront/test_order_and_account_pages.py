@@ -240,3 +240,23 @@ def test_the_strict_client_is_refused_sign_out_without_csrf():
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(user)
     assert strict.post("/account/sign-out").status_code == 403
+
+
+TRANSACTION = "txn_01abcdefghijklmnopqrstuvwx"
+
+
+def test_the_pay_page_opens_paddle_js_for_the_transaction(client, settings):
+    settings.PADDLE_ENVIRONMENT = "sandbox"
+    settings.PADDLE_CLIENT_TOKEN = "test_0123456789abcdef"
+    page = client.get(f"/pay?_ptxn={TRANSACTION}").content.decode()
+    assert 'src="https://cdn.paddle.com/paddle/v2/paddle.js"' in page
+    assert '"test_0123456789abcdef"' in page and 'Paddle.Environment.set("sandbox")' in page
+    settings.PADDLE_ENVIRONMENT = "production"
+    assert "Paddle.Environment.set" not in client.get(f"/pay?_ptxn={TRANSACTION}").content.decode()
+
+
+def test_the_pay_page_hands_over_to_the_local_sandbox_and_refuses_odd_ids(client, settings):
+    settings.PADDLE_ENVIRONMENT = "local"
+    response = client.get(f"/pay?_ptxn={TRANSACTION}")
+    assert response["Location"] == f"/sandbox/paddle/checkout?_ptxn={TRANSACTION}"
+    assert client.get("/pay?_ptxn=<script>").status_code == 404
