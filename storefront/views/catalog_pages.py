@@ -136,6 +136,7 @@ def package_list(
             "heading": heading,
             "flag": flag(destination.code) if destination else "",
             "form": form,
+            "choice_fields": [form["gb"], form["days"], form["sort"]],
             "cards": listed.html,
             "total": listed.total,
             "page": page,

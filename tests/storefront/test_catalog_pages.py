@@ -62,6 +62,7 @@ def test_filters_are_in_the_url_and_bad_values_say_so(client):
 
     filtered = client.get("/destinations/jp?gb=5&days=15").content.decode()
     assert "Big plan" in filtered and "Small plan" not in filtered
+    assert '<option value="5" selected>' in filtered  # the form shows what it filters by
 
     wrong = client.get("/destinations/jp?gb=7&max_price=cheap").content.decode()
     assert "Select a valid choice" in wrong and "Enter a whole number" in wrong
