@@ -260,3 +260,30 @@ def test_the_pay_page_hands_over_to_the_local_sandbox_and_refuses_odd_ids(client
     response = client.get(f"/pay?_ptxn={TRANSACTION}")
     assert response["Location"] == f"/sandbox/paddle/checkout?_ptxn={TRANSACTION}"
     assert client.get("/pay?_ptxn=<script>").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/account", "/account/points"])
+def test_my_orders_and_points_cost_the_same_queries_for_one_or_ten_orders(client, path):
+    user = UserFactory.create()
+    client.force_login(user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    def order_with_points():
+        order = delivered_order(user=user, esims=2)
+        points.earn_for_order(
+            user_id=user.pk,
+            order_id=order.pk,
+            paid_cents=999,
+            first_purchase=False,
+            now=timezone.now(),
+        )
+
+    order_with_points()
+    one = queries()
+    for _ in range(9):
+        order_with_points()
+    assert queries() == one
