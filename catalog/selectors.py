@@ -103,6 +103,8 @@ def listed_package(id_or_slug: str) -> EsimPackage | None:
     """One active package by id or slug; discontinued ones too, so they can say why they
     cannot be bought."""
     packages = EsimPackage.objects.filter(is_active=True)
+    if "\x00" in id_or_slug:  # PostgreSQL refuses NUL in text: no package is named so
+        return None
     try:
         return packages.filter(pk=uuid.UUID(id_or_slug)).first()
     except ValueError:
@@ -118,7 +120,7 @@ def packages_by_key(keys: Sequence[str]) -> dict[str, EsimPackage]:
             ids[key] = uuid.UUID(key)
         except ValueError:
             continue
-    slugs = [key for key in keys if key not in ids]
+    slugs = [key for key in keys if key not in ids and "\x00" not in key]
     found = EsimPackage.objects.filter(is_active=True).filter(
         Q(pk__in=ids.values()) | Q(slug__in=slugs)
     )

@@ -194,6 +194,8 @@ THROTTLE_RATES = {
     "me_erase": "5/hour",  # DELETE /me checks the password: no guessing through it
     "verify_email": "30/min",
     "verify_email_resend": "5/hour",  # each one sends an email
+    "password_reset": "10/hour",  # the shop's "forgot your password": each one sends an email
+    "password_reset_email": "3/hour",  # per address asked for, from any client
 } | env.dict("THROTTLE_RATES", default={})
 
 REST_FRAMEWORK = {

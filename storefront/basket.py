@@ -62,6 +62,15 @@ class Basket:
     def remove(self, package_id: str) -> None:
         self.set_quantity(package_id, 0)
 
+    def keep_only(self, package_ids: set[str]) -> int:
+        """Drops the lines of any other package; answers how many were dropped."""
+        kept = [line for line in self.lines if line.package_id in package_ids]
+        dropped = len(self.lines) - len(kept)
+        if dropped:
+            self.lines = kept
+            self._save()
+        return dropped
+
     def empty(self) -> None:
         self.lines = []
         self._save()

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from hiroam.api.throttling import seconds_to_wait, visitor_ident
+from hiroam.api.throttling import RateLimitUnavailableError, seconds_to_wait, visitor_ident
 
 
 def over_limit(
@@ -18,9 +18,14 @@ def over_limit(
     scopes: list[tuple[str, str | None]] = [(scope, visitor_ident(request))]
     if email:
         scopes.append((f"{scope}_email", f"email:{email.strip().lower()}"))
-    wait = seconds_to_wait(
-        [(name, ident) for name, ident in scopes if name in settings.THROTTLE_RATES]
-    )
+    try:
+        wait = seconds_to_wait(
+            [(name, ident) for name, ident in scopes if name in settings.THROTTLE_RATES]
+        )
+    except RateLimitUnavailableError as error:  # a password-guarding counter is down
+        return render(
+            request, "storefront/unavailable.html", {"message": error.message}, status=503
+        )
     if wait is None:
         return None
     seconds = max(1, math.ceil(wait))

@@ -1,6 +1,8 @@
 """What the shop remembers about a visitor: the currency prices are shown in, and the guest
 orders this browser placed (so the page Paddle returns to opens without the secret link)."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
@@ -8,8 +10,9 @@ from storefront.money import CURRENCIES, DEFAULT_CURRENCY
 
 CURRENCY_COOKIE = "currency"
 CURRENCY_COOKIE_SECONDS = 365 * 24 * 3600
-GUEST_ORDERS_KEY = "guest_orders"  # session: {order id: access token}
+GUEST_ORDERS_KEY = "guest_orders"  # session: {order id: [access token, placed at]}
 MAX_REMEMBERED_ORDERS = 20
+GUEST_ORDER_ACCESS = timedelta(hours=2)
 
 
 def visitor_currency(request: HttpRequest) -> str:
@@ -33,12 +36,23 @@ def remember_currency(response: HttpResponse, currency: str) -> None:
     )
 
 
-def remember_guest_order(request: HttpRequest, order_id: str, access_token: str) -> None:
+def remember_guest_order(
+    request: HttpRequest, order_id: str, access_token: str, *, now: datetime
+) -> None:
     orders = dict(request.session.get(GUEST_ORDERS_KEY, {}))
-    orders[order_id] = access_token
+    orders[order_id] = [access_token, now.isoformat()]
     # The newest few: a shared computer's session should not pile up orders.
     request.session[GUEST_ORDERS_KEY] = dict(list(orders.items())[-MAX_REMEMBERED_ORDERS:])
 
 
-def guest_order_token(request: HttpRequest, order_id: str) -> str | None:
-    return request.session.get(GUEST_ORDERS_KEY, {}).get(order_id)
+def guest_order_token(request: HttpRequest, order_id: str, *, now: datetime) -> str | None:
+    """The order's secret link, if this browser placed the order recently: long enough to pay
+    and come back, short enough that the next person at a shared computer cannot reopen it
+    from the history (the email's link still works)."""
+    remembered = request.session.get(GUEST_ORDERS_KEY, {}).get(order_id)
+    if not isinstance(remembered, list) or len(remembered) != 2:
+        return None
+    token, placed_at = remembered
+    if now - datetime.fromisoformat(placed_at) > GUEST_ORDER_ACCESS:
+        return None
+    return str(token)

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.data_rights import erase_own_account, export_customer_data
@@ -100,7 +101,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if limited := over_limit(request, "verify_email_resend", email=None):
+        if limited := over_limit(request, "password_reset", email=email):
             return limited
         request_password_reset(email=email)
         return render(request, "storefront/account/password_reset_sent.html", {"email": email})
@@ -119,6 +120,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
         return super().form_valid(form)
 
 
+@never_cache
 @login_required(login_url="storefront:sign-in")
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -131,6 +133,7 @@ def account(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required(login_url="storefront:sign-in")
 def points(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -146,6 +149,7 @@ def points(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 @login_required(login_url="storefront:sign-in")
 @require_POST
 def download_data(request: HttpRequest) -> HttpResponse:
@@ -160,6 +164,7 @@ def download_data(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache
 @login_required(login_url="storefront:sign-in")
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from catalog.cache import cached_answer, lifetime_seconds, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import DisplayPrice, display_prices, next_price_change
+from storefront.basket import MAX_QUANTITY
 from storefront.forms import AddToBasketForm, PackageFilterForm
 from storefront.money import flag
 from storefront.price_words import why_this_price
@@ -111,17 +112,23 @@ def package_list(
         destination = next((d for d in _destinations() if d.code == country.upper()), None)
         if destination is None:
             raise Http404("No eSIMs for this destination")
-    now = timezone.now()
-    currency = visitor_currency(request)
     form = PackageFilterForm(request.GET or None)
     if form.is_bound:
         form.is_valid()  # errors are shown beside their fields; the rest still filter
+    if country is None and region is None and (named := _destination_named(form)):
+        # The home page's search: a country's name goes to its page, which also lists the
+        # regional eSIMs that cover it.
+        return redirect("storefront:destination", named.code.lower())
+    now = timezone.now()
+    currency = visitor_currency(request)
     filters = form.package_filters(
         currency=currency, country=destination.code if destination else None, region=region
     )
     listed = _listed_cards(filters, form.page_number, now)
     paginator = Paginator(range(listed.total), PAGE_SIZE, allow_empty_first_page=True)
     page = paginator.get_page(form.page_number)
+    if page.number != form.page_number:  # past the last page (an old link): show the last
+        listed = _listed_cards(filters, page.number, now)
     if destination:
         heading = f"eSIMs for {destination.name}"
     elif region:
@@ -143,6 +150,13 @@ def package_list(
             "query_without_page": _query_without_page(request),
         },
     )
+
+
+def _destination_named(form: PackageFilterForm) -> selectors.Destination | None:
+    text = (form.cleaned_data.get("q") or "").strip().casefold() if form.is_bound else ""
+    if not text or set(form.data) - {"q"}:
+        return None
+    return next((d for d in _destinations() if d.name.casefold() == text), None)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -174,7 +188,7 @@ def package_detail(request: HttpRequest, key: str) -> HttpResponse:
             ),
             "networks": _networks(package, names),
             "form": AddToBasketForm(initial={"package": str(package.pk), "quantity": 1}),
-            "max_quantity": package.max_per_order,
+            "max_quantity": min(package.max_per_order, MAX_QUANTITY),
         },
     )
 

@@ -4,9 +4,11 @@ verdicts in the plan's own words, and "Pay" placing the order through the checko
 import pytest
 from django.test import Client
 
+from catalog.models import EsimPackage
 from orders.models import Order, OrderStatus
 from pricing.models import DiscountCodeUsage
 from storefront.basket import SESSION_KEY
+from tests.accounts.factories import UserFactory
 from tests.catalog.factories import PackageFactory
 from tests.pricing.factories import DiscountCodeFactory
 
@@ -52,7 +54,45 @@ def test_more_than_a_package_allows_blocks_paying_and_says_why(client):
 
 
 def checkout(client, **fields):
-    return client.post("/checkout", {"email": "ana@example.com", "name": "Ana", **fields})
+    body = {"email": "ana@example.com", "name": "Ana", "nonce": "form-1", **fields}
+    return client.post("/checkout", body)
+
+
+def test_a_package_that_leaves_the_shop_leaves_the_basket_and_the_rest_can_be_bought(client):
+    gone = PackageFactory.create(name="Japan 5GB")
+    kept = PackageFactory.create(name="Japan 1GB", price_usd_cents=450)
+    add(client, gone)
+    add(client, kept)
+    EsimPackage.objects.filter(pk=gone.pk).update(is_active=False)
+
+    page = client.get("/basket").content.decode()
+
+    assert "no longer sold and was taken out" in page
+    assert page.count('<li class="line">') == 1 and "$4.50" in page
+    assert 'data-testid="checkout-button"' in page
+    assert client.session[SESSION_KEY] == [{"package": str(kept.pk), "quantity": 1}]
+
+
+def test_a_package_added_by_its_slug_is_one_line_by_id(client):
+    package = PackageFactory.create(slug="japan-5gb")
+    client.post("/basket/add", {"package": "japan-5gb", "quantity": 1})
+    add(client, package)
+    assert client.session[SESSION_KEY] == [{"package": str(package.pk), "quantity": 2}]
+
+
+def test_signed_in_customers_see_their_points_in_the_totals_without_a_code(client):
+    from django.utils import timezone
+
+    from points import services as points
+
+    customer = UserFactory.create()
+    points.adjust(user_id=customer.pk, points=500, note="welcome", by=None, now=timezone.now())
+    client.force_login(customer)
+    add(client, PackageFactory.create(price_usd_cents=2_000))
+
+    page = checkout(client, points=500, action="apply").content.decode()
+
+    assert "Points (500)" in page and "-$5.00" in page and "$15.00" in page
 
 
 def test_a_valid_code_updates_the_totals_and_an_invalid_one_says_why_writing_nothing(client):
@@ -87,8 +127,10 @@ def test_pay_places_the_order_and_sends_the_browser_to_paddle(paddle_sandbox):
     add(client, package, 2)
 
     paid = checkout(client, code="SAVE10", action="pay")
+    again = checkout(client, code="SAVE10", action="pay")  # a double click: the same form
 
     order = Order.objects.get()
+    assert again.status_code == 302 and again["Location"] == order.paddle_checkout_url
     assert paid.status_code == 302
     assert paid["Location"] == order.paddle_checkout_url
     assert paid["Location"].startswith(f"{paddle_sandbox.url}/sandbox/paddle/checkout")

@@ -119,3 +119,23 @@ def test_a_list_page_costs_the_same_queries_for_5_or_40_packages(client, path, s
     for n in range(35):
         live_schedule(japan(name=f"More Japan {n}"))
     assert queries() == few
+
+
+def test_a_page_past_the_end_shows_the_last_page(client):
+    for n in range(30):
+        japan(name=f"Plan {n:02d}")
+    page = client.get("/destinations/jp?page=50").content.decode()
+    assert "page 2 of 2" in page
+    assert page.count('class="card"') == 6
+
+
+def test_searching_a_countrys_name_opens_its_destination(client):
+    japan(name="Tokyo unlimited")
+    response = client.get("/packages?q=japan")
+    assert response.status_code == 302 and response["Location"] == "/destinations/jp"
+    assert client.get("/packages?q=tokyo").status_code == 200  # other words search names
+
+
+def test_a_nul_byte_in_a_package_address_is_a_404(client):
+    assert client.get("/packages/%00").status_code == 404
+    assert client.get("/api/v1/packages/%00").status_code == 404

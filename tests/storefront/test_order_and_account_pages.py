@@ -70,7 +70,8 @@ def test_the_secret_link_opens_a_delivered_order_with_its_qr_codes_and_codes(cli
     assert "8988000000000000001" in body
     assert "iPhone" in body and "Android" in body
     assert '<meta name="robots" content="noindex">' in body
-    assert 'http-equiv="refresh"' not in body  # delivered: nothing more to wait for
+    assert "data-poll-seconds" not in body and "refresh" not in body  # nothing to wait for
+    assert "no-store" in page["Cache-Control"]  # the back button of a shared computer
 
 
 def test_nobody_else_sees_an_order(client):
@@ -82,13 +83,26 @@ def test_nobody_else_sees_an_order(client):
     assert client.get(f"/orders/{order.pk}").status_code == 404
 
 
-def test_a_paid_order_waiting_for_its_esim_refreshes_itself(client):
+def test_a_paid_order_waiting_for_its_esim_watches_its_status(client):
     customer = UserFactory.create()
     order = paid_order(status=OrderStatus.PROCESSING, user=customer)
     client.force_login(customer)
     page = client.get(f"/orders/{order.pk}").content.decode()
     assert "preparing your eSIM" in page
-    assert 'http-equiv="refresh" content="3"' in page
+    assert 'data-poll-seconds="2"' in page  # the script asks for the status...
+    assert '<noscript><meta http-equiv="refresh" content="10"></noscript>' in page  # or not
+    status = client.get(f"/orders/{order.pk}/status")
+    assert status.json() == {"status": "processing", "esims": 0}
+    assert Client().get(f"/orders/{order.pk}/status").status_code == 404  # nobody else
+
+
+def test_an_unpaid_order_watches_for_the_payment_but_never_reloads_without_a_script(client):
+    customer = UserFactory.create()
+    order = OrderFactory.create(user=customer)
+    client.force_login(customer)
+    page = client.get(f"/orders/{order.pk}").content.decode()
+    assert "Waiting for your payment." in page
+    assert 'data-poll-seconds="2"' in page and "refresh" not in page
 
 
 def test_the_order_page_costs_the_same_queries_for_one_or_ten_esims(client):
@@ -96,7 +110,8 @@ def test_the_order_page_costs_the_same_queries_for_one_or_ten_esims(client):
 
     def queries(order):
         with CaptureQueriesContext(connection) as captured:
-            client.get(f"/orders/{order.pk}?token={access_token_for(order.pk)}")
+            response = client.get(f"/orders/{order.pk}?token={access_token_for(order.pk)}")
+        assert response.status_code == 200
         return len(captured)
 
     assert queries(one) == queries(ten)
@@ -182,6 +197,14 @@ def test_a_password_reset_link_changes_the_password_once(
     assert user.check_password("a brand new sunrise 7")
     again = client.get(f"/{path}", follow=True).content.decode()
     assert "has expired or was used already" in again
+
+
+def test_asking_resets_for_one_address_is_limited(client, settings):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "password_reset_email": "1/hour"}
+    UserFactory.create(email="ana@example.com")
+    assert client.post("/account/password-reset", {"email": "ana@example.com"}).status_code == 200
+    again = Client().post("/account/password-reset", {"email": "ANA@example.com"})
+    assert again.status_code == 429  # from another browser too: one inbox, one budget
 
 
 def test_asking_a_reset_for_an_unknown_email_answers_the_same_and_sends_nothing(
