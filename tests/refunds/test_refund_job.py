@@ -2,6 +2,7 @@
 eSIM left unused is cancelled once and its cost comes back; anything installed, even at the
 last moment, is left alone; failures are retried, crashes reconciled, never a blind cancel."""
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from io import StringIO
@@ -222,6 +223,20 @@ def test_two_runs_at_once_handle_every_esim_exactly_once(
     refund_sandbox, sandbox_package_codes, monkeypatch
 ):
     monkeypatch.setattr(job, "BATCH_SIZE", 3)  # many small claims, taken turn about
+    # Each run waits, after its first claim, until the other has claimed too: on a busy
+    # machine one thread could otherwise finish the lot before the other starts.
+    first_claims = threading.Barrier(2, timeout=30)
+    claimed = threading.local()
+    claim_batch = job.claim_batch
+
+    def claim_then_meet(**arguments):
+        claims = claim_batch(**arguments)
+        if not getattr(claimed, "once", False):
+            claimed.once = True
+            first_claims.wait()
+        return claims
+
+    monkeypatch.setattr(job, "claim_batch", claim_then_meet)
     esims = delivered_esims(sandbox_package_codes, 20)
     _aged(esims)
     before = _balance(refund_sandbox)
