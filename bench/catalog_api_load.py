@@ -17,10 +17,10 @@ import random
 import shutil
 
 from support import (
-    WRK_DONE,
     bench_environment,
     free_port,
     prepare_database,
+    rotating_paths_script,
     use_django,
     web_server,
     wrk_summary,
@@ -38,35 +38,9 @@ PATHS = [
     "/api/v1/packages?page_size=100&category=asia&page=3",
 ]
 
-LUA = (
-    """
-paths = {PATHS}
-counter = 0
-unique = UNIQUE
-threads = 0
-setup = function(thread)
-  threads = threads + 1
-  thread:set("id", threads)
-end
-request = function()
-  counter = counter + 1
-  local path = paths[(counter % #paths) + 1]
-  if unique then
-    -- a price cap above every price, different each time: every answer is a cache miss
-    path = path .. "&max_price=" .. (100000000 + id * 10000000 + counter)
-  end
-  return wrk.format("GET", path)
-end
-"""
-    + WRK_DONE
-)
-LUA = LUA.replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
-
 
 def run_wrk(base: str, seconds: int, connections: int, *, unique: bool = False) -> str:
-    return wrk_summary(
-        base, seconds, connections, LUA.replace("UNIQUE", "true" if unique else "false")
-    )
+    return wrk_summary(base, seconds, connections, rotating_paths_script(PATHS, unique=unique))
 
 
 def spread_schedules(count: int) -> None:

@@ -22,10 +22,10 @@ from catalog_api_load import spread_schedules
 from support import (
     PRODUCTION_LIKE,
     ROOT,
-    WRK_DONE,
     bench_environment,
     free_port,
     prepare_database,
+    rotating_paths_script,
     use_django,
     web_server,
     wrk_summary,
@@ -42,33 +42,6 @@ PATHS = [
     "/destinations/sg",
     "/destinations/kr?page=2",
 ]
-
-LUA = (
-    """
-paths = {PATHS}
-counter = 0
-unique = UNIQUE
-threads = 0
-setup = function(thread)
-  threads = threads + 1
-  thread:set("id", threads)
-end
-request = function()
-  counter = counter + 1
-  local path = paths[(counter % #paths) + 1]
-  local headers = {}
-  if counter % 3 == 0 then headers["Cookie"] = "currency=IDR" end
-  if unique then
-    -- a price cap above every price, different each time: every page is a cache miss
-    local join = string.find(path, "?", 1, true) and "&" or "?"
-    path = path .. join .. "max_price=" .. (100000000 + id * 10000000 + counter)
-  end
-  return wrk.format("GET", path, headers)
-end
-"""
-    + WRK_DONE
-)
-LUA = LUA.replace("PATHS", ", ".join(f'"{path}"' for path in PATHS), 1)
 
 
 def page_weight(base: str) -> str:
@@ -123,7 +96,8 @@ def main() -> None:
         for label, unique in (("warm", False), ("cold", True)):
             if label not in options.modes.split(","):
                 continue
-            script = LUA.replace("UNIQUE", "true" if unique else "false")
+            # The shop's cap is in whole dollars or rupiah, at most 100,000,000 (the form's limit).
+            script = rotating_paths_script(PATHS, unique=unique, idr_every=3, cap_from=50_000_000)
             wrk_summary(base, 3, options.connections, script)  # warm-up
             result = wrk_summary(base, options.seconds, options.connections, script)
             print(f"{label:5} {options.connections} clients, {options.seconds} s: {result}")

@@ -112,6 +112,42 @@ end
 """
 
 
+def rotating_paths_script(
+    paths: Sequence[str], *, unique: bool, idr_every: int = 0, cap_from: int = 100_000_000
+) -> str:
+    """A wrk script asking `paths` in turn. `unique`: each request adds a price cap above every
+    price (`cap_from` and up), different each time, so every answer is a cache miss.
+    `idr_every`: every n-th request carries the shop's currency cookie for IDR."""
+    return (
+        """
+paths = {PATHS}
+counter = 0
+unique = UNIQUE
+idr_every = IDR_EVERY
+threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+request = function()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  local headers = {}
+  if idr_every > 0 and counter % idr_every == 0 then headers["Cookie"] = "currency=IDR" end
+  if unique then
+    local join = string.find(path, "?", 1, true) and "&" or "?"
+    path = path .. join .. "max_price=" .. (CAP_FROM + id * 10000000 + counter)
+  end
+  return wrk.format("GET", path, headers)
+end
+""".replace("PATHS", ", ".join(f'"{path}"' for path in paths), 1)
+        .replace("UNIQUE", "true" if unique else "false")
+        .replace("IDR_EVERY", str(idr_every))
+        .replace("CAP_FROM", str(cap_from))
+        + WRK_DONE
+    )
+
+
 def wrk_summary(base: str, seconds: int, connections: int, script: str, threads: int = 2) -> str:
     """Runs wrk with a Lua `script` (ending in WRK_DONE) and answers one readable line."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
