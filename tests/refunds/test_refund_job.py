@@ -227,10 +227,9 @@ def test_two_runs_at_once_handle_every_esim_exactly_once(
     # machine one thread could otherwise finish the lot before the other starts.
     first_claims = threading.Barrier(2, timeout=30)
     claimed = threading.local()
-    claim_batch = job.claim_batch
 
     def claim_then_meet(**arguments):
-        claims = claim_batch(**arguments)
+        claims = claim_batch(**arguments)  # the service the job calls
         if not getattr(claimed, "once", False):
             claimed.once = True
             first_claims.wait()
