@@ -39,6 +39,13 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=50,  # a beat that waited longer proves nothing
     ),
     PeriodicJob(
+        name="Check the eSIM Access balance",
+        task="monitoring.tasks.check_provider_balance",
+        description="Reads our prepaid balance at eSIM Access for /metrics (low-balance alert).",
+        every_seconds=900,
+        expire_seconds=600,
+    ),
+    PeriodicJob(
         name="Flush expired auth tokens",
         task="accounts.tasks.flush_expired_tokens",
         description="Deletes expired refresh tokens and their blacklist entries.",

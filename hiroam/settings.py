@@ -74,10 +74,12 @@ INSTALLED_APPS = [
     "refunds",
     "points",
     "storefront",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
     "hiroam.api.request_id.RequestIdMiddleware",
+    "hiroam.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -172,6 +174,14 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# ---------------------------------------------------------------- monitoring
+# /metrics answers a bearer token (METRICS_TOKEN) or these addresses (the client address as
+# hiroam.api.client_ip works it out behind trusted proxies); everyone else gets a 404.
+METRICS_TOKEN = env_text("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Celery queues whose length /metrics reports.
+MONITORED_CELERY_QUEUES = env.list("MONITORED_CELERY_QUEUES", default=["celery"])
 
 # ---------------------------------------------------------------- API
 THROTTLING_ENABLED = env.bool("THROTTLING_ENABLED", default=True)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health", health_view, name="health"),
+    path("", include("monitoring.urls")),
     path("webhooks/", include("orders.webhook_urls")),
 ]
 if settings.SANDBOX_ENABLED:  # the built-in provider fakes, wired in only by configuration

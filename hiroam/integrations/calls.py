@@ -14,6 +14,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from hiroam.integrations.circuit_breaker import CircuitBreaker
 from hiroam.integrations.errors import ProviderError, ProviderTimeout, ProviderUnavailable
+from hiroam.observability import metrics
 
 logger = logging.getLogger("hiroam.integrations")
 
@@ -133,6 +134,9 @@ def _one_attempt[T](
         breaker.record_success()
         return result
     finally:
+        seconds = time.perf_counter() - started
+        metrics.increment(metrics.PROVIDER_CALLS, breaker.name, operation, outcome)
+        metrics.observe(metrics.PROVIDER_DURATION, seconds, breaker.name, operation)
         logger.info(
             "%s %s: %s",
             breaker.name,
@@ -144,6 +148,6 @@ def _one_attempt[T](
                 "attempt": number,
                 "outcome": outcome,
                 "provider_code": code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "duration_ms": round(seconds * 1000, 1),
             },
         )

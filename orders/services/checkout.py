@@ -27,6 +27,7 @@ from hiroam.api.errors import DomainError, ErrorCode
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
 from hiroam.integrations.paddle.results import CheckoutItem
+from hiroam.observability import metrics
 from orders.emails import queue_order_confirmation
 from orders.models import Order, OrderItem, OrderStatus, access_token_for, hash_access_token
 from orders.selectors import CartItem, PricedCart, has_completed_purchase, priced_cart
@@ -81,6 +82,7 @@ def create_checkout(
     )
     _open_payment(checkout.order)
     queue_order_confirmation(checkout.order)
+    metrics.increment(metrics.CHECKOUTS_CREATED)
     return checkout
 
 

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
+from hiroam.observability import metrics
 from orders.models import Order, OrderStatus, PaymentStatus, WebhookLog
 from orders.services import reservations
 from orders.services.payment_refunds import ADJUSTMENT_EVENTS, record_adjustment
@@ -184,6 +185,7 @@ def record_payment_failure(order: Order, data: dict[str, Any], occurred: datetim
     order.payment_failure_reason = str(payments[0].get("error_code") or "declined")[:255]
     order.last_payment_event_at = occurred
     order.save()
+    transaction.on_commit(lambda: metrics.increment(metrics.PAYMENT_FAILURES))
     return "payment failed"
 
 

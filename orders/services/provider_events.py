@@ -20,6 +20,7 @@ from django.db.models import Q
 from hiroam.integrations.errors import CircuitOpenError, ProviderError, ProviderUnavailable
 from hiroam.integrations.esim_access import esim_access_client
 from hiroam.integrations.esim_access.results import EsimProfile as ProviderProfile
+from hiroam.observability import metrics
 from orders.emails import queue_esim_delivery
 from orders.models import (
     EsimProfile,
@@ -119,8 +120,16 @@ def collect_profiles(
             order.save(update_fields=["status", "esim_status", "completed_at", "updated_at"])
             queue_esim_delivery(order)  # sent once this commits
             credit_points_for(order)
+            _time_delivery(order, now)
             return "completed"
     return "partly delivered" if delivered < item.quantity else "item delivered"
+
+
+def _time_delivery(order: Order, now: datetime) -> None:
+    if order.paid_at is None:
+        return
+    seconds = (now - order.paid_at).total_seconds()
+    transaction.on_commit(lambda: metrics.observe(metrics.PAYMENT_TO_DELIVERY, seconds))
 
 
 def _every_item_complete(order: Order) -> bool:
