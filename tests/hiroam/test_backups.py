@@ -41,7 +41,9 @@ def _public_row_counts(database: str) -> dict[str, int]:
         counts = {}
         for table in tables:
             query = sql.SQL("SELECT count(*) FROM public.{}").format(sql.Identifier(table))
-            counts[table] = connection.execute(query).fetchone()[0]
+            row = connection.execute(query).fetchone()
+            assert row is not None
+            counts[table] = row[0]
     return counts
 
 
