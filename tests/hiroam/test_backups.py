@@ -154,6 +154,21 @@ def test_a_database_that_is_not_empty_is_kept_unless_replace_is_asked(tmp_path, 
 
 
 @pytest.mark.django_db
+def test_a_restore_that_fails_leaves_no_database(tmp_path, scratch_database):
+    # A checksum that matches, over a file pg_restore cannot read.
+    dump = tmp_path / "broken.dump"
+    dump.write_bytes(b"PGDMP not really")
+    digest = hashlib.sha256(dump.read_bytes()).hexdigest()
+    (tmp_path / "broken.dump.sha256").write_text(f"{digest}  broken.dump\n")
+
+    with pytest.raises(CommandError, match="pg_restore failed"):
+        call_command("restore_database", str(dump), "--database", scratch_database)
+
+    assert not _database_exists(scratch_database)
+    assert not _database_exists(staging_name(scratch_database))
+
+
+@pytest.mark.django_db
 def test_the_apps_own_database_needs_an_explicit_flag(tmp_path):
     dump = tmp_path / "any.dump"
     dump.write_bytes(b"PGDMP")
