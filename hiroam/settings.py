@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "refunds",
     "points",
     "storefront",
+    "retention",
 ]
 
 MIDDLEWARE = [

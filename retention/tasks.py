@@ -1,0 +1,19 @@
+"""The retention job's Celery task: thin, the work is in retention.job."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from retention import job
+from retention.models import RetentionRun
+
+
+@shared_task(name="retention.tasks.apply_retention_policy", acks_late=True)
+def apply_retention_policy(
+    trigger: str = RetentionRun.Trigger.SCHEDULE, dry_run: bool = False
+) -> dict[str, int]:
+    """Daily (or from Admin). Idempotent: what a run handled is no longer due, and two runs
+    at once never take the same rows (SKIP LOCKED)."""
+    run = job.apply_retention_policy(now=timezone.now(), trigger=trigger, dry_run=dry_run)
+    return dict(run.counts)
