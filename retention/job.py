@@ -67,7 +67,7 @@ def count_due(rule: Rule, *, now: datetime) -> int:
 
 
 def _apply_rule(rule: Rule, *, now: datetime, batch_size: int, counts: dict[str, Any]) -> int:
-    done = 0
+    done = counts[rule.key] = 0
     for _ in range(MAX_BATCHES_PER_RULE):
         with transaction.atomic():
             with connection.cursor() as cursor:

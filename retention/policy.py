@@ -116,10 +116,11 @@ POLICY: tuple[Rule, ...] = (
         "id; on their emails, promo code uses, Paddle events and audit entries too",
         action=Action.ANONYMISE,
         after_days=730,
-        reason="Plan silent. 2 years: longer than an eSIM lives (a year at most), the 90-day "
-        "refund and the card networks' longest dispute window (540 days). Then the tax record "
-        "needs the amounts, not the person: the order, its items, eSIMs and every amount stay "
-        "(as in an erasure). Orders being paid, delivered or refunded wait.",
+        reason="Plan silent. 2 years: longer than our packages last (a year at most), the "
+        "90-day refund and the card networks' longest dispute window (540 days). Then the tax "
+        "record needs the amounts, not the person: the order, its items, eSIMs and every "
+        "amount stay (as in an erasure). Orders being paid, delivered, refunded or flagged for "
+        "review wait.",
         legal_basis=CONTRACT,
         due=rules.old_guest_orders,
         apply=rules.anonymise_guests,
@@ -210,7 +211,9 @@ POLICY: tuple[Rule, ...] = (
     # ------------------------------------------------------------ kept
     Rule(
         key="orders",
-        table="Orders, their items, eSIM profiles and payment refunds (orders_*)",
+        table="Orders, their items, eSIM profiles, payment refunds and fulfilment drifts "
+        "(orders_order, orders_orderitem, orders_esimprofile, orders_paymentrefund, "
+        "orders_fulfilmentdrift)",
         action=Action.KEEP,
         kept_for="7 years",
         reason="Plan 24.2: 7 years for tax and legal. Never deleted or changed by this job "
@@ -255,6 +258,15 @@ POLICY: tuple[Rule, ...] = (
         reason="What customers were charged and why (the EU's 30-day lowest price reads "
         "past prices); no personal data but a promo use's email, anonymised with its order.",
         legal_basis=LEGAL_OBLIGATION,
+    ),
+    Rule(
+        key="catalogue",
+        table="The eSIM catalogue (catalog_esimpackage)",
+        action=Action.KEEP,
+        kept_for="for good",
+        reason="Public data, nobody's personal data; order items refer to their package, so "
+        "a discontinued one stays (hidden).",
+        legal_basis="None needed: public data",
     ),
     Rule(
         key="sandbox",

@@ -107,7 +107,7 @@ def _has_open_refund() -> Exists:
     return Exists(PaymentRefund.objects.filter(order=OuterRef("pk"), status__in=PaymentRefund.OPEN))
 
 
-def abandoned_unpaid_orders(cutoff: datetime) -> QuerySet[Order]:
+def _never_paid() -> QuerySet[Order]:
     """Checkouts never paid: expired, cancelled or failed, holding nothing any more, with no
     payment, no refund and no human decision pending."""
     return (
@@ -116,11 +116,14 @@ def abandoned_unpaid_orders(cutoff: datetime) -> QuerySet[Order]:
             reservation=Reservation.RELEASED,
             paid_at__isnull=True,
             needs_review=False,
-            created_at__lt=cutoff,
         )
         .exclude(payment_status__in=(PaymentStatus.COMPLETED, PaymentStatus.REFUNDED))
         .exclude(Exists(PaymentRefund.objects.filter(order=OuterRef("pk"))))
     )
+
+
+def abandoned_unpaid_orders(cutoff: datetime) -> QuerySet[Order]:
+    return _never_paid().filter(created_at__lt=cutoff)
 
 
 def delete_unpaid_orders(ids: list[Any], now: datetime) -> int:
@@ -137,12 +140,14 @@ def delete_unpaid_orders(ids: list[Any], now: datetime) -> int:
 
 def old_guest_orders(cutoff: datetime) -> QuerySet[Order]:
     """Guest orders (no account) past their time whose customer is still named: none being
-    paid, delivered or refunded (the erasure's own conditions)."""
+    paid, delivered or refunded (the erasure's own conditions) or waiting for a human. Orders
+    never paid are left to their own rule, which deletes them sooner."""
     return (
-        Order.objects.filter(user__isnull=True, created_at__lt=cutoff)
+        Order.objects.filter(user__isnull=True, created_at__lt=cutoff, needs_review=False)
         .exclude(customer_email=ERASED_EMAIL)
         .exclude(status__in=(*AWAITING_PAYMENT, *BEING_DELIVERED))
         .exclude(_has_open_refund())
+        .exclude(pk__in=_never_paid().values("pk"))
     )
 
 
