@@ -25,6 +25,10 @@ LOCK_TIMEOUT = "2s"
 MAX_BATCHES_PER_RULE = 2_000
 
 
+class TimeBudgetSpent(Exception):
+    """The run has worked as long as it may: what is left waits for the next run."""
+
+
 def apply_retention_policy(
     *,
     now: datetime,
@@ -32,17 +36,23 @@ def apply_retention_policy(
     dry_run: bool = False,
     rules: tuple[Rule, ...] = APPLIED_RULES,
     batch_size: int = BATCH_SIZE,
+    budget_seconds: float | None = None,
 ) -> RetentionRun:
     """Applies every rule as of `now` (or, dry, counts what each would touch and changes
-    nothing). A rule that fails is recorded and the others still run; answers the run."""
+    nothing). A rule that fails is recorded and the others still run; after `budget_seconds`
+    no new batch starts (the rules not done say so) and the next run goes on. Answers the
+    run."""
     started = time.monotonic()
+    deadline = None if budget_seconds is None else started + budget_seconds
     run = RetentionRun.objects.create(trigger=trigger, dry_run=dry_run, started_at=now)
     for rule in rules:
         try:
             if dry_run:
                 count = count_due(rule, now=now)
             else:
-                count = _apply_rule(rule, now=now, batch_size=batch_size, counts=run.counts)
+                count = _apply_rule(
+                    rule, now=now, batch_size=batch_size, counts=run.counts, deadline=deadline
+                )
         except Exception as error:
             logger.exception("Retention rule %s failed", rule.key)
             run.errors[rule.key] = f"{type(error).__name__}: {error}"[:1000]
@@ -66,9 +76,13 @@ def count_due(rule: Rule, *, now: datetime) -> int:
     return rule.due_rows(now).count()
 
 
-def _apply_rule(rule: Rule, *, now: datetime, batch_size: int, counts: dict[str, Any]) -> int:
+def _apply_rule(
+    rule: Rule, *, now: datetime, batch_size: int, counts: dict[str, Any], deadline: float | None
+) -> int:
     done = counts[rule.key] = 0
     for _ in range(MAX_BATCHES_PER_RULE):
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeBudgetSpent("the run's time is up; the next run goes on")
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")

@@ -277,3 +277,17 @@ def test_the_command_applies_the_policy():
 
     assert not SyncRun.objects.exists()
     assert RetentionRun.objects.get().trigger == "command"
+
+
+@pytest.mark.django_db
+def test_a_run_out_of_time_starts_no_batch_and_says_so():
+    world = build_world()
+
+    run = _run(world.now, budget_seconds=0)
+
+    assert set(run.errors) == {rule.key for rule in APPLIED_RULES}
+    assert run.errors["sync_runs"] == (
+        "TimeBudgetSpent: the run's time is up; the next run goes on"
+    )
+    assert set(run.counts.values()) == {0}
+    assert _run(world.now).counts["sync_runs"] == 1  # the next run goes on
