@@ -246,8 +246,9 @@ POLICY: tuple[Rule, ...] = (
         table="Customer accounts (accounts_user, accounts_customerprofile)",
         action=Action.KEEP,
         kept_for="until erased",
-        reason="Plan 24.2: deleted on the customer's request (erasure, 24.3).",
-        legal_basis=CONTRACT,
+        reason="Plan 24.2: deleted on the customer's request (erasure, 24.3). Dormant "
+        "accounts are not removed automatically (not decided yet).",
+        legal_basis="Contract (art. 6(1)(b)): the account the customer opened",
     ),
     Rule(
         key="prices",
