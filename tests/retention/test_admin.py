@@ -58,6 +58,9 @@ def test_the_page_shows_every_rule_and_the_latest_runs(admin_client):
     assert "1234" in page and "56" in page
     assert "audit_entries : lock timeout" in page
     assert PAGE in admin_client.get("/admin/").content.decode()
+    runs = admin_client.get("/admin/retention/retentionrun/")
+    assert runs.status_code == 200
+    assert "audit_entries" in runs.content.decode()  # the failed rule, in the list
 
 
 def test_dry_run_and_run_now_are_queued_and_audited(admin_client):
