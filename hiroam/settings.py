@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "points",
     "storefront",
     "monitoring",
+    "retention",
 ]
 
 MIDDLEWARE = [
