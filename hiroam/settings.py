@@ -31,6 +31,9 @@ if not SECRET_KEY:
     if not DEBUG:  # refusing to start is safer than running with a guessable key
         raise ImproperlyConfigured("Set SECRET_KEY (required when DEBUG is off).")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789"  # noqa: S105
+# Previous keys, still accepted for what they signed (sessions, reset and verification links,
+# guest order links): docs/runbooks/secrets-rotation.md.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Keys for columns encrypted at rest (hiroam.encryption): Fernet keys, comma-separated, the
 # first encrypts. Make one with: python -c "from cryptography.fernet import Fernet;
