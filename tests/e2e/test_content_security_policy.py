@@ -22,6 +22,10 @@ def test_the_admin_works_under_the_policy(page: Page):
     expect(page.locator("#changelist")).to_be_visible()
     page.goto("/admin/django_celery_beat/periodictask/add/")
     expect(page.locator("#id_crontab")).to_be_visible()
+    # An email's HTML (inline styles, data: QR codes) in a srcdoc frame, under this policy.
+    page.goto("/admin/orders/emaillog/preview/esim_delivery/")
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_role("img").first).to_be_visible()
 
 
 def test_the_api_docs_render_from_our_own_files(page: Page):
