@@ -93,3 +93,12 @@ def test_hsts_and_secure_cookies_with_debug_off(client, settings):
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
     csrf = response.cookies["csrftoken"]
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+
+
+def test_pages_outside_the_shop_style_themselves_with_the_nonce(client):
+    response = client.get("/account/verify-email", {"token": "not-a-token"})
+    page = response.content.decode()
+    style_sources = _policy(response)["style-src"]
+
+    assert 'style="' not in page
+    assert f'<style nonce="{style_sources[1][7:-1]}">' in page
