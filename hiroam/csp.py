@@ -38,10 +38,11 @@ POLICY = {"DIRECTIVES": DIRECTIVES}
 # need it get style-src replaced, not extended.
 _INLINE_STYLES = {"style-src": [SELF, UNSAFE_INLINE]}
 
-# Paddle.js and the checkout it opens: the script from Paddle's CDN (Paddle asks that it never
-# be self-hosted), the checkout in a frame from buy.paddle.com (sandbox-buy.paddle.com for
-# Paddle's sandbox), its calls to Paddle's APIs, and the overlay's styles, which Paddle.js adds
-# inline. Only /pay loads Paddle.js, so only /pay gets these.
+# Paddle.js and the checkout it opens, on /pay only (the one page that loads it): the script from
+# Paddle's CDN (Paddle's docs ask that it never be self-hosted), the checkout's frame from
+# buy.paddle.com (sandbox-buy.paddle.com with Paddle's sandbox), its calls to Paddle, and inline
+# styles, since Paddle.js builds its overlay inside our page. Not tried against Paddle itself
+# (no internet in tests): see docs/STOREFRONT.md.
 _PADDLE_CHECKOUT_FRAMES = {
     "sandbox": "https://sandbox-buy.paddle.com",
     "production": "https://buy.paddle.com",
@@ -56,8 +57,6 @@ def pay_update() -> dict[str, Any]:
         "connect-src": ["https://*.paddle.com"],
     }
 
-
-PAY_REPLACE: dict[str, Any] = _INLINE_STYLES
 
 # Areas by resolved URL name (not path), so a route moving keeps its policy.
 # - admin: Django's change list adds a <style> block, our admin templates use style=""
@@ -79,7 +78,7 @@ def area_policy(request: HttpRequest) -> tuple[dict[str, Any] | None, dict[str, 
     if "admin" in match.namespaces:
         return _ADMIN
     if match.view_name == "storefront:pay":
-        return pay_update(), PAY_REPLACE
+        return pay_update(), _INLINE_STYLES
     return _AREAS.get(match.view_name, (None, None))
 
 
