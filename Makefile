@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock screenshots \
-	backup restore
+	backup restore audit
 
 # The virtual environment is rebuilt when the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
@@ -81,3 +81,10 @@ lock:
 	  echo "# Regenerate after changing pyproject.toml: make lock"; \
 	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^hiroam'; } > constraints.txt
 	rm -rf .lock-venv
+
+## make audit: known vulnerabilities in the locked dependencies (constraints.txt), from PyPI's
+## advisory data. It needs the network, so `make test` does not run it. --strict: a package
+## that could not be looked up fails the audit rather than passing unchecked.
+audit: install
+	$(VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict \
+	    --desc --progress-spinner off
