@@ -247,9 +247,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": APP_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Request and response components apart, so inputs that refuse blank strings say so
+    # (minLength 1) while outputs may be blank; hiroam.api.schema keeps the input names.
+    "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hiroam.api.schema.wrap_in_envelope",
+        "hiroam.api.schema.drop_request_suffix",
     ],
 }
 
