@@ -96,3 +96,15 @@ def test_the_schema_says_which_inputs_refuse_blanks_and_lets_outputs_be_blank(cl
     assert schemas["LoginInput"]["properties"]["password"]["minLength"] == 1
     assert "minLength" not in schemas["MeOutput"]["properties"]["phone"]
     assert not [name for name in schemas if name.endswith("Request")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["page=99999999999999999999999", "min_price=99999999999999999999", "max_price=9" + "9" * 20],
+)
+def test_a_number_past_the_databases_integers_is_a_validation_error(client, query):
+    response = client.get(f"/api/v1/packages?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
