@@ -108,3 +108,28 @@ def test_a_number_past_the_databases_integers_is_a_validation_error(client, quer
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+@pytest.mark.django_db
+def test_an_api_body_over_the_upload_limit_is_a_malformed_request(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+    response = client.post(
+        "/api/v1/auth/login",
+        {"email": "x" * 1000 + "@example.com", "password": "x"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_REQUEST"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["\x00", "key\x07"])
+def test_an_idempotency_key_with_control_characters_is_refused(client, key):
+    response = client.post(
+        "/api/v1/checkout", {}, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
