@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint typecheck contracts migrations-check pytest fuzz format clean lock screenshots
+.PHONY: run test install lint typecheck contracts migrations-check pytest fuzz format clean lock screenshots \
+	backup restore
 
 # The virtual environment is rebuilt when the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
@@ -58,6 +59,16 @@ fuzz: install
 ## make screenshots: the shop's pages at phone and desktop widths, into docs/screenshots/.
 screenshots: install
 	HIROAM_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/e2e/test_shop.py -k "guest"
+
+## make backup [BACKUP_DIR=folder]: pg_dump of DATABASE_URL's database (docs/runbooks/backup-and-restore.md).
+backup: install
+	$(PY) manage.py backup_database $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+## make restore FILE=path.dump [DATABASE=name] [REPLACE=1] [INTO_APP_DATABASE=1]: checksum, then pg_restore.
+restore: install
+	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=path.dump [DATABASE=name] [REPLACE=1] [INTO_APP_DATABASE=1]" >&2; exit 2; fi
+	$(PY) manage.py restore_database "$(FILE)" $(if $(DATABASE),--database "$(DATABASE)") \
+		$(if $(REPLACE),--replace) $(if $(INTO_APP_DATABASE),--into-app-database)
 
 format:
 	$(VENV)/bin/ruff check --fix .

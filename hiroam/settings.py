@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "points",
     "storefront",
     "monitoring",
+    "retention",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,10 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# `manage.py backup_database` writes here (docs/runbooks/backup-and-restore.md); the PostgreSQL
+# client tools come from POSTGRES_BIN_DIR when set (e.g. /usr/lib/postgresql/17/bin), else PATH.
+BACKUP_DIR = Path(env_text("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+POSTGRES_BIN_DIR = env_text("POSTGRES_BIN_DIR", "")
 
 REDIS_URL = env_text("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
