@@ -5,8 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock screenshots \
-	backup restore audit
+.PHONY: run test install lint typecheck contracts migrations-check pytest fuzz format clean lock \
+	screenshots backup restore audit
 
 # The virtual environment is rebuilt when the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
@@ -50,6 +50,11 @@ migrations-check:
 
 pytest:
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## make fuzz: the fuzz tests (tests/fuzz) with many more examples than `make test` runs.
+FUZZ_EXAMPLES ?= 150
+fuzz: install
+	HIROAM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest tests/fuzz $(PYTEST_ARGS)
 
 ## make screenshots: the shop's pages at phone and desktop widths, into docs/screenshots/.
 screenshots: install

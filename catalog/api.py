@@ -124,6 +124,9 @@ class PackageSchema(serializers.Serializer):
     availability = AvailabilitySchema()
 
 
+MAX_QUERY_INT = 2**31 - 1  # PostgreSQL's integer; a page's offset then still fits a bigint
+
+
 class PackageListSchema(serializers.Serializer):
     packages = PackageSchema(many=True)
     total = serializers.IntegerField()
@@ -142,12 +145,13 @@ class PackageListView(APIView):
         country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
         region = serializers.ChoiceField(choices=REGIONS, required=False)
         featured = serializers.BooleanField(required=False, allow_null=True, default=None)
-        min_price = serializers.IntegerField(min_value=0, required=False)
-        max_price = serializers.IntegerField(min_value=0, required=False)
+        # Bounded so the database never sees a number past its integer columns (a 500).
+        min_price = serializers.IntegerField(min_value=0, max_value=MAX_QUERY_INT, required=False)
+        max_price = serializers.IntegerField(min_value=0, max_value=MAX_QUERY_INT, required=False)
         q = serializers.CharField(max_length=100, required=False)
         data_type = serializers.IntegerField(min_value=1, max_value=4, required=False)
         sort = serializers.ChoiceField(choices=list(selectors.SORTS), default="sort_order")
-        page = serializers.IntegerField(min_value=1, default=1)
+        page = serializers.IntegerField(min_value=1, max_value=MAX_QUERY_INT, default=1)
         page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
     @extend_schema(

@@ -267,9 +267,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Request and response components apart, so inputs that refuse blank strings say so
+    # (minLength 1) while outputs may be blank; hiroam.api.schema keeps the input names.
+    "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hiroam.api.schema.wrap_in_envelope",
+        "hiroam.api.schema.drop_request_suffix",
     ],
 }
 

@@ -53,6 +53,8 @@ def idempotent(
         return handle()
     if len(key) > MAX_KEY_LENGTH:
         raise DomainError(f"{HEADER} is at most {MAX_KEY_LENGTH} characters.")
+    if not key.isprintable():  # a NUL cannot even be stored (PostgreSQL text)
+        raise DomainError(f"{HEADER} must be printable characters.")
     # The parsed body, canonically encoded: the same request spelled with other spacing or key
     # order is the same request.
     canonical = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)

@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -98,6 +99,10 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # over DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = drf.ParseError("The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):  # Django answers these 400 itself
+        exc = drf.ParseError("The request could not be read.")
     if isinstance(exc, drf.APIException):
         return _drf_response(exc)
 

@@ -50,3 +50,31 @@ def wrap_in_envelope(result: dict[str, Any], **_: Any) -> dict[str, Any]:
                 },
             )
     return result
+
+
+def drop_request_suffix(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Gives request components their serializers' names back ("LoginInputRequest" ->
+    "LoginInput"), which COMPONENT_SPLIT_REQUEST suffixes; a name both directions use keeps it."""
+    schemas = result.get("components", {}).get("schemas", {})
+    renames = {
+        name: name.removesuffix("Request")
+        for name in schemas
+        if name.endswith("Request") and name.removesuffix("Request") not in schemas
+    }
+    _rename_refs(
+        result,
+        {f"#/components/schemas/{o}": f"#/components/schemas/{n}" for o, n in renames.items()},
+    )
+    result["components"]["schemas"] = {renames.get(k, k): v for k, v in schemas.items()}
+    return result
+
+
+def _rename_refs(node: Any, refs: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        if node.get("$ref") in refs:
+            node["$ref"] = refs[node["$ref"]]
+        for value in node.values():
+            _rename_refs(value, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _rename_refs(value, refs)

@@ -18,7 +18,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -46,7 +46,12 @@ def store_webhook(
     occurred_at: Any = None,
 ) -> tuple[WebhookLog, bool]:
     """The raw event, stored once per event id. (log, True) if it is new."""
-    occurred = parse_datetime(str(occurred_at)) if occurred_at else None
+    try:
+        occurred = parse_datetime(str(occurred_at)) if occurred_at else None
+    except ValueError:  # well formed but no such time ("2026-02-30"): kept in the payload only
+        occurred = None
+    if occurred is not None and occurred.tzinfo is None:  # providers send UTC offsets; else UTC
+        occurred = occurred.replace(tzinfo=UTC)
     try:
         with transaction.atomic():
             return (

@@ -90,7 +90,7 @@ def test_a_payment_is_applied_once_however_often_it_is_delivered(client):
 
     answers = [_post(client, completed).json() for _ in range(3)]
 
-    assert [answer["duplicate"] for answer in answers] == [False, True, True]
+    assert [answer["data"]["duplicate"] for answer in answers] == [False, True, True]
     assert _process_all() == ["paid"]
     order.refresh_from_db()
     assert (order.status, order.payment_status, order.reservation) == (
@@ -293,11 +293,11 @@ def test_a_stored_event_never_applied_is_queued_again_when_paddle_retries(client
 
     again = _post(client, event).json()  # the first queue message was lost, say
 
-    assert again["duplicate"] is True
+    assert again["data"]["duplicate"] is True
     assert queue.llen("celery") == queued_once + 1
     _process_all()
     third = _post(client, event).json()
-    assert third["duplicate"] is True
+    assert third["data"]["duplicate"] is True
     assert queue.llen("celery") == queued_once + 1  # applied: not queued any more
 
 

@@ -43,7 +43,9 @@ def verify_signature(
             timestamp = value
         elif key == "h1" and value:
             signatures.append(value.lower())
-    if not timestamp.isdigit() or not signatures:
+    # ASCII digits only, and few: str.isdigit() admits "²", which int() refuses, and int()
+    # refuses over 4300 digits.
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signatures:
         raise WebhookSignatureError("malformed Paddle-Signature header")
     if abs(now - int(timestamp)) > tolerance_seconds:
         raise WebhookSignatureError("timestamp outside tolerance")
