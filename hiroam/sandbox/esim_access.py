@@ -71,29 +71,51 @@ def order(account: EsimAccessAccount, payload: dict[str, Any], now: datetime) ->
     total_units = sum(package["price"] * count for package, count in lines)
     if payload.get("amount") not in (None, "") and int(payload["amount"]) != total_units:
         raise FakeEsimError("200006", "order amount is wrong")
-    try:
-        with transaction.atomic():
-            locked = EsimAccessAccount.objects.select_for_update().get(pk=account.pk)
-            if locked.balance_units < total_units:
-                raise FakeEsimError("200007", "insufficient account balance")
-            locked.balance_units -= total_units
-            locked.save(update_fields=["balance_units"])
-            placed = EsimOrder.objects.create(
-                account=locked,
-                order_no=f"B{now:%y%m%d%H%M}{_digits(4)}",
-                transaction_id=transaction_id,
-                total_units=total_units,
-                created_at=now,
-                ready_at=now + timedelta(seconds=settings.SANDBOX_ESIM_ALLOCATION_SECONDS),
-            )
-            EsimProfile.objects.bulk_create(
-                _new_profile(placed, package, now) for package, count in lines for _ in range(count)
-            )
-            transaction.on_commit(lambda: _schedule_allocation(placed))
-    except IntegrityError:  # a concurrent request with the same transactionId won the race
-        existing = EsimOrder.objects.get(account=account, transaction_id=transaction_id)
-        return {"orderNo": existing.order_no, "transactionId": transaction_id}
-    return {"orderNo": placed.order_no, "transactionId": transaction_id}
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        try:
+            placed = _place(account, transaction_id, lines, total_units, now)
+        except IntegrityError:
+            existing = EsimOrder.objects.filter(
+                account=account, transaction_id=transaction_id
+            ).first()
+            if existing is not None:  # a concurrent request with the same transactionId won
+                return {"orderNo": existing.order_no, "transactionId": transaction_id}
+            continue  # the order number was drawn twice this minute: draw another
+        return {"orderNo": placed.order_no, "transactionId": transaction_id}
+    raise FakeEsimError("999999", "could not number the order; try again")
+
+
+# The provider's order numbers carry the minute and 4 random digits: hundreds of orders in one
+# minute (a load test) draw the same number now and then.
+ORDER_NUMBER_ATTEMPTS = 5
+
+
+def _place(
+    account: EsimAccessAccount,
+    transaction_id: str,
+    lines: list[tuple[dict[str, Any], int]],
+    total_units: int,
+    now: datetime,
+) -> EsimOrder:
+    with transaction.atomic():
+        locked = EsimAccessAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.balance_units < total_units:
+            raise FakeEsimError("200007", "insufficient account balance")
+        locked.balance_units -= total_units
+        locked.save(update_fields=["balance_units"])
+        placed = EsimOrder.objects.create(
+            account=locked,
+            order_no=f"B{now:%y%m%d%H%M}{_digits(4)}",
+            transaction_id=transaction_id,
+            total_units=total_units,
+            created_at=now,
+            ready_at=now + timedelta(seconds=settings.SANDBOX_ESIM_ALLOCATION_SECONDS),
+        )
+        EsimProfile.objects.bulk_create(
+            _new_profile(placed, package, now) for package, count in lines for _ in range(count)
+        )
+        transaction.on_commit(lambda: _schedule_allocation(placed))
+    return placed
 
 
 def _priced_lines(items: Any) -> list[tuple[dict[str, Any], int]]:

@@ -190,3 +190,27 @@ def test_the_sandbox_refuses_to_mount_in_production_unless_allowed():
     assert refused.returncode != 0
     assert "SANDBOX_ALLOW_WITHOUT_DEBUG" in refused.stderr
     assert allowed.returncode == 0, allowed.stderr
+
+
+def test_two_orders_drawing_the_same_number_in_a_minute_both_go_through(db, settings, monkeypatch):
+    """A busy minute (the load test: hundreds of orders) draws a number twice now and then;
+    the second order draws again instead of answering a 500."""
+    account = fake.account_for(settings.ESIM_ACCESS_CODE)
+    draws, real_digits = iter(["0001", "0001", "0002"]), fake._digits
+    monkeypatch.setattr(
+        fake, "_digits", lambda count: next(draws) if count == 4 else real_digits(count)
+    )
+    code = fake.catalogue.packages_by_slug()["TH_3_15"]["packageCode"]
+    now = timezone.now()
+
+    first, second = (
+        fake.order(
+            account,
+            {"transactionId": f"T-{n}", "packageInfoList": [{"packageCode": code, "count": 1}]},
+            now,
+        )
+        for n in (1, 2)
+    )
+
+    assert (first["orderNo"][-4:], second["orderNo"][-4:]) == ("0001", "0002")
+    assert EsimOrder.objects.count() == 2
