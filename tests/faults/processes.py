@@ -22,16 +22,17 @@ def free_port() -> int:
 
 WORKER_COMMAND = [
     *(sys.executable, "-m", "celery", "-A", "hiroam", "worker", "--pool", "solo"),
-    *("--loglevel", "WARNING", "--without-heartbeat", "--without-gossip", "--without-mingle"),
+    *("--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"),
 ]
 
 
 class Workers:
     """Celery worker processes on the test database, started by the test, each killed at the
-    end if the test did not kill it itself."""
+    end if the test did not kill it itself. Each logs (INFO) to a file of its own."""
 
-    def __init__(self, environment: dict[str, str]) -> None:
+    def __init__(self, environment: dict[str, str], log_dir: Path) -> None:
         self.environment = environment
+        self.log_dir = log_dir
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> subprocess.Popen[bytes]:
@@ -42,15 +43,28 @@ class Workers:
             "DATABASE_URL": _test_database_url(),
             **self.environment,
         }
-        process = subprocess.Popen(
-            WORKER_COMMAND,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with self._log_of(len(self.processes)).open("wb") as log:
+            process = subprocess.Popen(
+                WORKER_COMMAND, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         self.processes.append(process)
         return process
+
+    def _log_of(self, index: int) -> Path:
+        return self.log_dir / f"worker-{index}.log"
+
+    def log(self, process: subprocess.Popen[bytes]) -> str:
+        return self._log_of(self.processes.index(process)).read_text(errors="replace")
+
+    def wait_for(self, condition, process, timeout_seconds: float = 30) -> bool:
+        """Polls `condition`; fails at once, with its log, if the worker died."""
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            assert process.poll() is None, self.log(process)
+            time.sleep(0.1)
+        return bool(condition())
 
     @staticmethod
     def kill(process: subprocess.Popen[bytes]) -> None:
@@ -66,6 +80,53 @@ class Workers:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     self.kill(process)
+
+
+class WebServer:
+    """gunicorn serving the product on the test database: one worker process, one thread, so
+    it keeps one database connection from request to request as production does."""
+
+    def __init__(self, environment: dict[str, str]) -> None:
+        self.port = free_port()
+        self.environment = environment
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "hiroam.test_settings",
+            "REDIS_URL": settings.REDIS_URL,
+            "DATABASE_URL": _test_database_url(),
+            **self.environment,
+        }
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "gunicorn", "hiroam.wsgi:application"),
+                *("--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "1"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "gunicorn exited"
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
 
 
 class RedisServer:

@@ -13,7 +13,6 @@ from orders.models import EsimProfile, Order, OrderItem, OrderStatus
 from orders.tasks import fulfil_order
 from tests.esim_sandbox import paid_order_of, use_sandbox_codes
 from tests.faults.processes import eventually
-from tests.worker import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +29,7 @@ def test_the_next_worker_finishes_the_order_and_buys_each_item_once(
     first = workers.start()
 
     fulfil_order.delay(str(order.pk))  # as the payment webhook hands it over
-    assert wait_for(lambda: not Fault.objects.exists(), first), "the worker never called"
+    assert workers.wait_for(lambda: not Fault.objects.exists(), first), "the worker never called"
     workers.kill(first)  # mid-call: the provider is still working on it
     killed_at = time.monotonic()
 
@@ -41,7 +40,7 @@ def test_the_next_worker_finishes_the_order_and_buys_each_item_once(
     time.sleep(max(0.0, killed_at + 2.5 - time.monotonic()))  # past the visibility timeout
     second = workers.start()
 
-    assert wait_for(
+    assert workers.wait_for(
         lambda: Order.objects.get().status == OrderStatus.COMPLETED, second, timeout_seconds=30
     ), Order.objects.values("status", "esim_status", "needs_review", "review_reason").get()
     items = list(OrderItem.objects.order_by("quantity"))
