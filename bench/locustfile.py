@@ -73,6 +73,6 @@ class Traveller(HttpUser):
             headers={"Referer": checkout_url},
             # The CSRF cookie is Secure (DEBUG off) and the bench speaks plain HTTP: the jar
             # would keep it back, so it is handed over as a browser behind TLS would send it.
-            cookies={"csrftoken": page.cookies.get("csrftoken", "")},
+            cookies={"csrftoken": page.cookies.get("csrftoken") or ""},
             name="paddle (sandbox): pay",
         )
