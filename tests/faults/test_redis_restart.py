@@ -28,9 +28,9 @@ STOCK = 500
 def _point_celery_at(url):
     """The Celery app read its broker URL once and pools connections to it: both are reset
     (as after a fork), so the next task sent goes to `url`."""
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    celery_app.conf["broker_url"] = url
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture
