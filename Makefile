@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock screenshots
+.PHONY: run test install lint typecheck contracts migrations-check pytest format clean lock screenshots \
+	backup restore audit
 
 # The virtual environment is rebuilt when the dependency declarations change.
 $(STAMP): pyproject.toml constraints.txt
@@ -54,6 +55,16 @@ pytest:
 screenshots: install
 	HIROAM_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest tests/e2e/test_shop.py -k "guest"
 
+## make backup [BACKUP_DIR=folder]: pg_dump of DATABASE_URL's database (docs/runbooks/backup-and-restore.md).
+backup: install
+	$(PY) manage.py backup_database $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+## make restore FILE=path.dump [DATABASE=name] [REPLACE=1] [INTO_APP_DATABASE=1]: checksum, then pg_restore.
+restore: install
+	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=path.dump [DATABASE=name] [REPLACE=1] [INTO_APP_DATABASE=1]" >&2; exit 2; fi
+	$(PY) manage.py restore_database "$(FILE)" $(if $(DATABASE),--database "$(DATABASE)") \
+		$(if $(REPLACE),--replace) $(if $(INTO_APP_DATABASE),--into-app-database)
+
 format:
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -70,3 +81,10 @@ lock:
 	  echo "# Regenerate after changing pyproject.toml: make lock"; \
 	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^hiroam'; } > constraints.txt
 	rm -rf .lock-venv
+
+## make audit: known vulnerabilities in the locked dependencies (constraints.txt), from PyPI's
+## advisory data. It needs the network, so `make test` does not run it. --strict: a package
+## that could not be looked up fails the audit rather than passing unchecked.
+audit: install
+	$(VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict \
+	    --desc --progress-spinner off

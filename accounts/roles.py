@@ -65,12 +65,15 @@ _OPERATIONS = (
     _crud("accounts", "adminauditentry", actions=("view",))
     | _crud("django_celery_beat", "periodictask", actions=("view", "change"))
     | _crud("django_celery_beat", "intervalschedule", "crontabschedule", actions=("view",))
+    # The retention policy page (and running it) and its runs.
+    | _crud("retention", "retentionpolicy", "retentionrun", actions=("view",))
+    | frozenset({"retention.apply_retention"})
 )
 
 ADMIN = Role(
     "Admins",
     "Everything a shop admin does: packages, prices, discounts, orders, customers' points, "
-    "analytics, the audit trail and pausing periodic jobs.",
+    "analytics, the audit trail, pausing periodic jobs and the data retention policy.",
     MANAGE_PACKAGES.permissions
     | MANAGE_DISCOUNTS.permissions
     | MANAGE_ORDERS.permissions

@@ -130,4 +130,14 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         "warned, once per eSIM, with the QR code again.",
         cron="0 2 * * *",  # 09:00 in Jakarta
     ),
+    PeriodicJob(
+        name="Apply the retention policy",
+        task="retention.tasks.apply_retention_policy",
+        description="Daily: deletes or anonymises what retention/policy.py says is past its "
+        "age, in small SKIP LOCKED batches.",
+        # 03:35 in Jakarta, our quietest hour, and an hour no other job uses; a run missed
+        # while the workers were down is dropped: the next day's does the same work.
+        cron="35 20 * * *",
+        expire_seconds=12 * 3600,
+    ),
 )

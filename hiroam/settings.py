@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from hiroam.csp import POLICY as CSP_POLICY
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -29,6 +31,9 @@ if not SECRET_KEY:
     if not DEBUG:  # refusing to start is safer than running with a guessable key
         raise ImproperlyConfigured("Set SECRET_KEY (required when DEBUG is off).")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789"  # noqa: S105
+# Previous keys, still accepted for what they signed (sessions, reset and verification links,
+# guest order links): docs/runbooks/secrets-rotation.md.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 # Keys for columns encrypted at rest (hiroam.encryption): Fernet keys, comma-separated, the
 # first encrypts. Make one with: python -c "from cryptography.fernet import Fernet;
@@ -65,6 +70,8 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served by us: no CDN in the CSP
+    "csp",
     "django_celery_beat",
     "hiroam.apps.HiroamConfig",
     "accounts",
@@ -75,12 +82,14 @@ INSTALLED_APPS = [
     "points",
     "storefront",
     "monitoring",
+    "retention",
 ]
 
 MIDDLEWARE = [
     "hiroam.api.request_id.RequestIdMiddleware",
     "hiroam.observability.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "hiroam.csp.AreaCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -120,6 +129,10 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
     "DATABASE_CONNECT_TIMEOUT_SECONDS", default=5
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# `manage.py backup_database` writes here (docs/runbooks/backup-and-restore.md); the PostgreSQL
+# client tools come from POSTGRES_BIN_DIR when set (e.g. /usr/lib/postgresql/17/bin), else PATH.
+BACKUP_DIR = Path(env_text("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+POSTGRES_BIN_DIR = env_text("POSTGRES_BIN_DIR", "")
 
 REDIS_URL = env_text("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
@@ -164,6 +177,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: forms carry the token, and the API authenticates by JWT.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+# Content-Security-Policy for every response; per-area changes and reasons in hiroam/csp.py.
+CONTENT_SECURITY_POLICY = CSP_POLICY
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
@@ -246,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": APP_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

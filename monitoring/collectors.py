@@ -84,10 +84,18 @@ class BusinessState(Collector):
             esim_status__in=(EsimStatus.PENDING, EsimStatus.ORDERED),
         ).aggregate(n=Count("id"), oldest=Min("paid_at"))
         esims = GaugeMetricFamily(
-            "hiroam_esim_orders", "Paid orders by where their eSIMs are.", labels=["state"]
+            "hiroam_esim_orders",
+            "Paid orders waiting for their eSIMs, and those of them flagged for a human.",
+            labels=["state"],
         )
         esims.add_metric(["waiting"], waiting["n"])
-        esims.add_metric(["failed"], Order.objects.filter(esim_status=EsimStatus.FAILED).count())
+        # A provider refusal flags the order for a human (needs review) rather than failing it.
+        esims.add_metric(
+            ["needs_review"],
+            Order.objects.filter(
+                status__in=(OrderStatus.PAID, OrderStatus.PROCESSING), needs_review=True
+            ).count(),
+        )
         yield esims
         oldest = waiting["oldest"]
         yield GaugeMetricFamily(

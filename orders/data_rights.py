@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Model, Q, Value
+from django.db.models import F, Model, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
 from accounts.data_rights import DataSection, scrub_audit_entries
@@ -225,19 +225,57 @@ def _why_busy(status: str, *, is_refunding: bool) -> str:
 def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
     """Orders, their items and eSIMs and every amount stay; who placed them goes."""
     order_ids = list(orders_about_customer(user).values_list("pk", flat=True))
-    emails = EmailLog.objects.filter(_emails_about(user, order_ids)).update(
+    return _anonymise_orders(
+        order_ids,
+        address=normalize_email_address(user.email),
+        emails=EmailLog.objects.filter(_emails_about(user, order_ids)),
+        promo_uses=DiscountCodeUsage.objects.filter(_promo_uses_of(user, order_ids)),
+        now=now,
+    )
+
+
+def anonymise_guest_orders(order_ids: Iterable[Any], now: datetime) -> dict[str, int]:
+    """The retention policy's way to forget a guest (guests cannot ask for an erasure through
+    an account): the same anonymising as an erasure, for orders with no account, address by
+    address. The caller chooses and locks the orders."""
+    by_address: dict[str, list[Any]] = {}
+    for pk, address in Order.objects.filter(pk__in=list(order_ids), user__isnull=True).values_list(
+        "pk", "customer_email"
+    ):
+        by_address.setdefault(address, []).append(pk)
+    counts: dict[str, int] = {}
+    for address, ids in by_address.items():
+        touched = _anonymise_orders(
+            ids,
+            address=address,
+            emails=EmailLog.objects.filter(order_id__in=ids),
+            promo_uses=DiscountCodeUsage.objects.filter(order_id__in=ids),
+            now=now,
+        )
+        for kind, count in touched.items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts
+
+
+def _anonymise_orders(
+    order_ids: list[Any],
+    *,
+    address: str,
+    emails: QuerySet[EmailLog],
+    promo_uses: QuerySet[DiscountCodeUsage],
+    now: datetime,
+) -> dict[str, int]:
+    """Removes who placed `order_ids` (the customer at `address`) from the orders and what
+    hangs off them; every amount, item and eSIM stays."""
+    emails_anonymised = emails.update(
         to_email=ERASED_EMAIL,
         # A provider's refusal may quote the recipient ("... rejected tia@example.com").
-        error_message=Replace(
-            F("error_message"), Value(normalize_email_address(user.email)), Value(ERASED_EMAIL)
-        ),
+        error_message=Replace(F("error_message"), Value(address), Value(ERASED_EMAIL)),
     )
-    uses = DiscountCodeUsage.objects.filter(_promo_uses_of(user, order_ids)).update(
-        guest_email=ERASED_EMAIL, user=None
-    )
+    uses = promo_uses.update(guest_email=ERASED_EMAIL, user=None)
     # A refund's reason is written by staff and may quote the customer's address.
     PaymentRefund.objects.filter(order_id__in=order_ids).update(
-        reason=Replace(F("reason"), Value(normalize_email_address(user.email)), Value("[erased]"))
+        reason=Replace(F("reason"), Value(address), Value("[erased]"))
     )
     # Order managers' actions were audited with the order as it was (email and name in it).
     scrub_audit_entries(Order, order_ids)
@@ -253,7 +291,7 @@ def anonymise_order_data(user: User, now: datetime) -> dict[str, int]:
     )
     return {
         "orders_anonymised": orders,
-        "emails_anonymised": emails,
+        "emails_anonymised": emails_anonymised,
         "promo_code_uses_anonymised": uses,
         "payment_events_anonymised": webhooks,
     }

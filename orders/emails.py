@@ -110,10 +110,14 @@ def stuck_emails(*, now: datetime) -> list[Any]:
     )
 
 
+def _access_token(order: Order) -> str:
+    return access_token_for(order.pk, order.access_token_hash)
+
+
 def order_links(order: Order) -> dict[str, str]:
     return {
         "pay_url": order.paddle_checkout_url,
-        "order_url": f"{settings.APP_URL}/orders/{order.pk}?token={access_token_for(order.pk)}",
+        "order_url": f"{settings.APP_URL}/orders/{order.pk}?token={_access_token(order)}",
     }
 
 

@@ -32,6 +32,7 @@ def remember_currency(response: HttpResponse, currency: str) -> None:
         currency,
         max_age=CURRENCY_COOKIE_SECONDS,
         samesite="Lax",
+        httponly=True,  # no script reads it
         secure=settings.SESSION_COOKIE_SECURE,  # HTTPS-only wherever the session is
     )
 

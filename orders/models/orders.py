@@ -51,10 +51,20 @@ class Reservation(models.TextChoices):
     RELEASED = "released", "Released"
 
 
-def access_token_for(order_id: Any) -> str:
+def access_token_for(order_id: Any, stored_hash: str = "") -> str:
     """The guest's secret link to an order: derived from the order id with the server's
-    secret, so it is never stored (only its hash) and can be worked out again to email it."""
-    return salted_hmac("hiroam.orders.access-token", str(order_id), algorithm="sha256").hexdigest()
+    secret, so it is never stored (only its hash) and can be worked out again to email it.
+
+    Given the order's stored hash, the link that matches it: after SECRET_KEY was rotated, an
+    order placed before is still reached with the old key (in SECRET_KEY_FALLBACKS), so the
+    eSIM email of an order paid across a rotation carries a link that works."""
+    for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]:
+        token = salted_hmac(
+            "hiroam.orders.access-token", str(order_id), secret=secret, algorithm="sha256"
+        ).hexdigest()
+        if not stored_hash or hash_access_token(token) == stored_hash:
+            return token
+    return access_token_for(order_id)  # no key made it: a link that will not open (404)
 
 
 def hash_access_token(token: str) -> str:

@@ -72,19 +72,26 @@ def base_url(live_server, transactional_db) -> str:
 @pytest.fixture
 def open_page(browser: Browser, viewport: Viewport, base_url: str) -> Iterator[Callable[[], Page]]:
     """Opens a page in a new browser context (no cookies or storage shared with other pages) at
-    this test's viewport: `page` is the first; call it again for a second, fresh visitor."""
+    this test's viewport: `page` is the first; call it again for a second, fresh visitor.
+
+    Every page reports what the Content-Security-Policy blocked; the test fails if anything
+    was (a script, a style or a frame the policy does not allow would not work for customers)."""
     contexts: list[BrowserContext] = []
+    violations: list[str] = []
 
     def open_fresh_page() -> Page:
         context = browser.new_context(
             base_url=base_url, locale="en-US", timezone_id="UTC", **viewport.context_options()
         )
         contexts.append(context)
+        context.add_init_script(harness.CSP_VIOLATION_LISTENER)
+        context.on("console", lambda message: harness.record_csp_violation(message, violations))
         return context.new_page()
 
     yield open_fresh_page
     for context in contexts:
         context.close()
+    assert not violations, "The Content-Security-Policy blocked:\n" + "\n".join(violations)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import ConsoleMessage, Page
 
 REPO = Path(__file__).resolve().parents[2]
 # Debian's package (.ci/run installs it): Playwright's own browser download does not work here.
@@ -85,6 +85,25 @@ def check_accessibility(page: Page) -> None:
             lines.append(f"  [{violation['impact']}] {violation['id']}: {violation['help']}")
             lines.extend(f"      {target}" for target in violation["targets"])
         raise AssertionError("\n".join(lines))
+
+
+# Run in every page before its own scripts: each thing the Content-Security-Policy blocks is
+# written to the console, where the test collects it (Chromium's own "Refused to ..." console
+# errors are collected too).
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    console.error(`CSP violation: ${event.effectiveDirective} blocked `
+        + `${event.blockedURI || "an inline script or style"} on ${event.documentURI}`);
+});
+"""
+
+
+def record_csp_violation(message: ConsoleMessage, violations: list[str]) -> None:
+    text = message.text
+    if message.type == "error" and (
+        text.startswith("CSP violation") or "Content Security Policy" in text
+    ):
+        violations.append(text)
 
 
 def save_screenshot(page: Page, path: Path) -> Path:

@@ -70,6 +70,17 @@ def test_the_image_runs_as_its_own_user_owning_the_app_and_holds_no_local_files(
     assert {".env", ".venv", ".git", "staticfiles", "*.egg-info"} <= set(ignored)
 
 
+def test_the_image_holds_its_static_files_collected_as_production_serves_them():
+    """Each container has its own filesystem: files collected by `bin/hiroam prepare` in the
+    prepare container never reach the web container, so the image must carry them."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    user_line = dockerfile.index("\nUSER hiroam")
+    collect = dockerfile.index("manage.py collectstatic")
+
+    assert user_line < collect  # written by the app's user, into /app/staticfiles
+    assert "DEBUG=false" in dockerfile[dockerfile.rindex("RUN ", 0, collect) : collect]
+
+
 def test_deploy_checks_pass_with_debug_off():
     env = {
         **{key: value for key, value in os.environ.items() if key not in _TEST_ONLY_VARIABLES},

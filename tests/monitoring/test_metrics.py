@@ -68,6 +68,7 @@ def test_the_state_of_the_business_is_read_at_scrape_time(client):
     now = timezone.now()
     OrderFactory.create_batch(2)  # pending
     paid_order(paid_at=now - timedelta(minutes=7))  # paid, its eSIMs not there yet
+    paid_order(needs_review=True, review_reason="eSIM Access refused: balance")
     paid_order(status=OrderStatus.COMPLETED)
     WebhookLog.objects.create(
         source="paddle",
@@ -87,9 +88,10 @@ def test_the_state_of_the_business_is_read_at_scrape_time(client):
     samples = scrape(client)
 
     assert value(samples, "hiroam_orders", status="pending") == 2
-    assert value(samples, "hiroam_orders", status="paid") == 1
+    assert value(samples, "hiroam_orders", status="paid") == 2
     assert value(samples, "hiroam_orders", status="completed") == 1
-    assert value(samples, "hiroam_esim_orders", state="waiting") == 1
+    assert value(samples, "hiroam_esim_orders", state="waiting") == 2
+    assert value(samples, "hiroam_esim_orders", state="needs_review") == 1
     assert 7 * 60 <= value(samples, "hiroam_esim_oldest_waiting_seconds") < 8 * 60
     assert value(samples, "hiroam_webhook_backlog", source="paddle") == 1
     assert value(samples, "hiroam_webhook_backlog", source="esim_access") == 0
