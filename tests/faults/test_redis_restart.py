@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 import requests
+from django.db import connections
 
 from catalog.models import EsimPackage, StockType
 from hiroam.celery import app as celery_app
@@ -23,6 +24,7 @@ from tests.pricing.factories import DiscountCodeFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STOCK = 500
+CUSTOMERS = 2  # checking out at once, one after another (each request holds 2 DB connections)
 
 
 def _point_celery_at(url):
@@ -34,12 +36,16 @@ def _point_celery_at(url):
 
 
 @pytest.fixture
-def shop_on_own_redis(own_redis, settings, paddle_sandbox):
+def shop_on_own_redis(own_redis, settings, paddle_sandbox, monkeypatch):
     previous = celery_app.conf.broker_url  # read (and so loaded) before settings change
     settings.REDIS_URL = settings.CELERY_BROKER_URL = own_redis.url
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": own_redis.url}}
     settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "checkout": "10000/min"}
     settings.THROTTLE_RATES["checkout_email"] = "10000/min"
+    # The live server's request threads keep their connection (CONN_MAX_AGE) and die with it
+    # open, to be closed whenever the garbage collector gets there: a run of checkouts then
+    # holds up to the server's max_connections. Closed at the end of each request instead.
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     _point_celery_at(own_redis.url)
     yield paddle_sandbox
     _point_celery_at(previous)
@@ -71,8 +77,8 @@ def test_checkouts_fail_cleanly_while_redis_is_down_and_work_again_after(
             if down and redis_down.is_set():
                 answered_while_down.append(answer)
 
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        for _ in range(4):
+    with ThreadPoolExecutor(max_workers=CUSTOMERS) as pool:
+        for _ in range(CUSTOMERS):
             pool.submit(keep_checking_out)
         time.sleep(1.5)
         own_redis.stop()  # killed mid-traffic: connections drop, its data is gone
