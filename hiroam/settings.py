@@ -291,8 +291,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT_SECONDS", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT_SECONDS", default=360)
-# Must exceed the longest countdown/ETA we schedule, or Redis redelivers the message early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# A message a worker took but never acknowledged (the worker was killed) goes back to the queue
+# after this many seconds. Must exceed the longest countdown/ETA we schedule and the longest
+# task, or Redis redelivers the message early (tasks are idempotent; it would only cost work).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT_SECONDS", default=2 * 3600)
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -381,6 +385,8 @@ SANDBOX_PADDLE_REFUND_APPROVAL_SECONDS = env.float(
 )
 # How long an injected `timeout` fault hangs (longer than the client's read timeout).
 SANDBOX_TIMEOUT_FAULT_SECONDS = env.float("SANDBOX_TIMEOUT_FAULT_SECONDS", default=25.0)
+# How long an injected `slow` fault delays a call that then succeeds (within the read timeout).
+SANDBOX_SLOW_FAULT_SECONDS = env.float("SANDBOX_SLOW_FAULT_SECONDS", default=5.0)
 # Where eSIM Access's webhooks may come from (it signs nothing; PROVIDERS.md). The sandbox
 # sends from this machine.
 ESIM_WEBHOOK_ALLOWED_IPS = env.list(

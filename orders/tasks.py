@@ -8,6 +8,7 @@ from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from hiroam.integrations.errors import ProviderError
@@ -99,7 +100,9 @@ def forget_expired_idempotency_keys() -> int:
 @shared_task(
     name="orders.tasks.fulfil_order",
     acks_late=True,
-    autoretry_for=(ProviderError,),
+    # A database connection dropped mid-task (failover, restart) is retried like a provider
+    # blip; left to the safety net, the order would wait out FULFILLING_SECONDS first.
+    autoretry_for=(ProviderError, OperationalError, InterfaceError),
     retry_backoff=30,
     retry_backoff_max=300,
     max_retries=6,  # ~20 minutes; after that the safety net queues it every few minutes

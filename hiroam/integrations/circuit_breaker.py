@@ -8,6 +8,9 @@ half-open  after that, one trial call at a time is let through: success closes t
 
 Only failures that say the provider is in trouble (timeouts, 5xx, "busy") count; a business
 refusal such as "insufficient balance" is the provider working correctly.
+
+Redis unreachable: calls go through and nothing is counted. A breaker is there to spare a
+struggling provider, never to stop a checkout or a fulfilment because our own Redis is down.
 """
 
 import logging
@@ -57,6 +60,14 @@ class CircuitBreaker:
 
     def before_call(self, now: float | None = None) -> None:
         """Raises CircuitOpenError unless a call may go out now."""
+        try:
+            self._refuse_unless_allowed(now)
+        except CircuitOpenError:
+            raise
+        except Exception:  # Redis unreachable: let the call go out
+            _state_unknown(self.name)
+
+    def _refuse_unless_allowed(self, now: float | None) -> None:
         state = self.state(now)
         if state is CircuitState.OPEN:
             raise CircuitOpenError(
@@ -72,11 +83,20 @@ class CircuitBreaker:
             )
 
     def record_success(self) -> None:
-        if cache.get(self._opened_at_key) is not None:
-            logger.info("Circuit closed", extra={"circuit": self.name})
-        cache.delete_many([self._failures_key, self._opened_at_key, self._trial_key])
+        try:
+            if cache.get(self._opened_at_key) is not None:
+                logger.info("Circuit closed", extra={"circuit": self.name})
+            cache.delete_many([self._failures_key, self._opened_at_key, self._trial_key])
+        except Exception:
+            _state_unknown(self.name)
 
     def record_failure(self, now: float | None = None) -> None:
+        try:
+            self._count_failure(now)
+        except Exception:
+            _state_unknown(self.name)
+
+    def _count_failure(self, now: float | None) -> None:
         now = time.time() if now is None else now
         cache.add(self._failures_key, 0, timeout=None)
         failures = cache.incr(self._failures_key)
@@ -85,3 +105,7 @@ class CircuitBreaker:
             cache.set(self._opened_at_key, now, timeout=None)
             cache.delete(self._trial_key)
             logger.warning("Circuit opened", extra={"circuit": self.name, "failures": failures})
+
+
+def _state_unknown(name: str) -> None:
+    logger.warning("Circuit %s: Redis unreachable, not counted", name, exc_info=True)

@@ -113,6 +113,7 @@ class Fault(models.Model):
 
     class Kind(models.TextChoices):
         TIMEOUT = "timeout", "Hang past the client's timeout"
+        SLOW = "slow", "Answer normally, but only after SANDBOX_SLOW_FAULT_SECONDS"
         HTTP_500 = "http_500", "HTTP 500"
         SYSTEM_BUSY = "system_busy", "eSIM Access 900001 (system busy)"
         NO_PROFILES = "no_profiles", "eSIM Access 200011 (no profiles available)"

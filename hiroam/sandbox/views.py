@@ -62,6 +62,9 @@ def _injected_failure(target: str, path: str) -> HttpResponse | None:
     if kind == Fault.Kind.TIMEOUT:
         time.sleep(settings.SANDBOX_TIMEOUT_FAULT_SECONDS)
         return HttpResponse("Gateway Timeout", status=504)
+    if kind == Fault.Kind.SLOW:  # e.g. to kill a worker while the provider works on its call
+        time.sleep(settings.SANDBOX_SLOW_FAULT_SECONDS)
+        return None
     if kind == Fault.Kind.HTTP_500:
         return HttpResponse("Internal Server Error", status=500)
     if kind == Fault.Kind.SYSTEM_BUSY:

@@ -231,6 +231,9 @@ def _open_payment(order: Order) -> None:
         logger.warning("Paddle refused or unreachable for %s: %s", order.order_number, error)
         fail_checkout(order, reason=f"Paddle could not be reached: {error}")
         raise PaymentProviderUnavailable(retry_after_seconds=PADDLE_RETRY_AFTER_SECONDS) from error
+    except Exception:  # a bug or our own infrastructure: still no order left holding stock
+        fail_checkout(order, reason="Could not open the payment (unexpected error).")
+        raise
     if not (paddle.id and paddle.checkout_url):
         # e.g. no default payment link set in Paddle: an order nobody could pay.
         logger.error("Paddle gave no checkout link for %s (%s)", order.order_number, paddle.id)
