@@ -196,6 +196,7 @@ def test_two_orders_drawing_the_same_number_in_a_minute_both_go_through(db, sett
     """A busy minute (the load test: hundreds of orders) draws a number twice now and then;
     the second order draws again instead of answering a 500."""
     account = fake.account_for(settings.ESIM_ACCESS_CODE)
+    assert account is not None
     draws, real_digits = iter(["0001", "0001", "0002"]), fake._digits
     monkeypatch.setattr(
         fake, "_digits", lambda count: next(draws) if count == 4 else real_digits(count)
