@@ -10,10 +10,11 @@ command that only starts work elsewhere ("run the job now") calls `record_admin_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.forms import BaseFormSet, ModelForm
@@ -22,6 +23,8 @@ from django.http import HttpRequest
 from accounts.models import AdminAuditEntry
 from hiroam.api.client_ip import client_ip
 from hiroam.logging import REDACTED, redact_mapping
+
+logger = logging.getLogger(__name__)
 
 Snapshot = dict[str, Any]
 
@@ -299,3 +302,37 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def queue_job_from_admin(
+    model_admin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    *,
+    task: Any,
+    task_kwargs: dict[str, Any],
+    action_name: str,
+    object_repr: str,
+    queued_message: str,
+) -> None:
+    """ "Run the job now" from an admin page: queues `task`, audits it under the admin's model,
+    and tells the admin what happened (the job records its own run once a worker starts it)."""
+    try:
+        queued = task.delay(**task_kwargs)
+    except Exception:
+        logger.exception("Could not queue %s from Admin", task.name)
+        model_admin.message_user(
+            request,
+            "The job could not be queued (the task queue is unreachable); nothing was "
+            "started. Try again in a minute.",
+            messages.ERROR,
+        )
+        return
+    record_admin_command(
+        request,
+        model_admin.model,
+        action_name=action_name,
+        object_id=str(queued.id),
+        object_repr=object_repr,
+        details={"task": task.name, **task_kwargs},
+    )
+    model_admin.message_user(request, queued_message, messages.SUCCESS)

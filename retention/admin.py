@@ -4,21 +4,18 @@ audited), and every run as a read-only list."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from accounts.audit import ReadOnlyModelAdmin, record_admin_command
+from accounts.audit import ReadOnlyModelAdmin, queue_job_from_admin
 from retention.models import RetentionPolicy, RetentionRun
 from retention.policy import APPLIED_RULES, POLICY
 from retention.tasks import apply_retention_policy
-
-logger = logging.getLogger(__name__)
 
 APPLY_RETENTION = "retention.apply_retention"
 LATEST_RUNS = 20
@@ -65,33 +62,16 @@ class RetentionPolicyAdmin(ReadOnlyModelAdmin):
             raise PermissionDenied
         dry_run = request.POST.get("dry_run") == "1"
         kind = "dry run" if dry_run else "run"
-        try:
-            queued = apply_retention_policy.delay(
-                trigger=RetentionRun.Trigger.ADMIN, dry_run=dry_run
-            )
-        except Exception:
-            logger.exception("Could not queue the retention job from Admin")
-            self.message_user(
-                request,
-                "The job could not be queued (the task queue is unreachable); nothing was "
-                "started. Try again in a minute.",
-                messages.ERROR,
-            )
-        else:
-            record_admin_command(
-                request,
-                RetentionPolicy,
-                action_name="apply_retention",
-                object_id=str(queued.id),
-                object_repr=f"Retention {kind} (from Admin)",
-                details={"task": apply_retention_policy.name, "dry_run": dry_run},
-            )
-            self.message_user(
-                request,
-                f"The retention {kind} is queued: it appears under Latest runs within a minute "
-                "(refresh this page).",
-                messages.SUCCESS,
-            )
+        queue_job_from_admin(
+            self,
+            request,
+            task=apply_retention_policy,
+            task_kwargs={"trigger": RetentionRun.Trigger.ADMIN, "dry_run": dry_run},
+            action_name="apply_retention",
+            object_repr=f"Retention {kind} (from Admin)",
+            queued_message=f"The retention {kind} is queued: it appears under Latest runs "
+            "within a minute (refresh this page).",
+        )
         return HttpResponseRedirect(reverse("admin:retention_retentionpolicy_changelist"))
 
 

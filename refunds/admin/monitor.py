@@ -4,24 +4,21 @@ refund job now" (queued, audited). The runs themselves are a read-only list."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
-from accounts.audit import ReadOnlyModelAdmin, record_admin_command
+from accounts.audit import ReadOnlyModelAdmin, queue_job_from_admin
 from catalog.price_display import usd_text
 from refunds import selectors
 from refunds.models import RefundMonitor, RefundRun
 from refunds.tasks import process_esim_refunds
-
-logger = logging.getLogger(__name__)
 
 RUN_REFUND_JOB = "refunds.run_refund_job"
 
@@ -72,31 +69,16 @@ class RefundMonitorAdmin(ReadOnlyModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm(RUN_REFUND_JOB):
             raise PermissionDenied
-        try:
-            queued = process_esim_refunds.delay(trigger=RefundRun.Trigger.ADMIN)
-        except Exception:
-            logger.exception("Could not queue the refund job from Admin")
-            self.message_user(
-                request,
-                "The job could not be queued (the task queue is unreachable); nothing was "
-                "started. Try again in a minute.",
-                messages.ERROR,
-            )
-        else:
-            record_admin_command(
-                request,
-                RefundMonitor,
-                action_name="run_refund_job",
-                object_id=str(queued.id),
-                object_repr="Refund job run (from Admin)",
-                details={"task": process_esim_refunds.name, "trigger": RefundRun.Trigger.ADMIN},
-            )
-            self.message_user(
-                request,
-                "The refund job is queued: its run appears under Job runs within a minute "
-                "(refresh this page).",
-                messages.SUCCESS,
-            )
+        queue_job_from_admin(
+            self,
+            request,
+            task=process_esim_refunds,
+            task_kwargs={"trigger": RefundRun.Trigger.ADMIN},
+            action_name="run_refund_job",
+            object_repr="Refund job run (from Admin)",
+            queued_message="The refund job is queued: its run appears under Job runs within a "
+            "minute (refresh this page).",
+        )
         return HttpResponseRedirect(reverse("admin:refunds_refundmonitor_changelist"))
 
 
