@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "storefront",
     "monitoring",
     "retention",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -270,6 +270,15 @@ POLICY: tuple[Rule, ...] = (
         legal_basis="None needed: public data",
     ),
     Rule(
+        key="analytics",
+        table="The reporting layer's summaries (analytics_*)",
+        action=Action.KEEP,
+        kept_for="as long as what they summarise",
+        reason="Derived from the tables above by analytics.refresh and rebuilt from them at "
+        "will; no personal data (a guest customer is an MD5 of the address).",
+        legal_basis=LEGITIMATE_INTEREST,
+    ),
+    Rule(
         key="sandbox",
         table="The providers' fakes (sandbox_*)",
         action=Action.KEEP,
