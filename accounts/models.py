@@ -160,3 +160,35 @@ class AdminAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_email} {self.action} {self.object_repr}"
+
+
+class TouchRecordedBy(models.TextChoices):
+    CHECKOUT = "checkout", "Checkout"
+    SIGN_UP = "sign_up", "Sign-up"
+
+
+class FirstTouch(models.Model):
+    """Where a person came from the first time we learnt their email (at checkout or sign-up),
+    kept once per verified-email identity. Pseudonymous: only the email's hash is stored."""
+
+    email_hash = models.CharField(
+        max_length=32, unique=True, help_text="MD5 hex of the normalised email address."
+    )
+    utm_source = models.CharField(max_length=100, blank=True, default="")
+    utm_medium = models.CharField(max_length=100, blank=True, default="")
+    utm_campaign = models.CharField(max_length=100, blank=True, default="")
+    referrer_host = models.CharField(max_length=255, blank=True, default="")
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=10, choices=TouchRecordedBy.choices)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recorded_by__in=TouchRecordedBy.values),
+                name="first_touch_recorded_by_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        source = self.utm_source or self.referrer_host or "direct"
+        return f"First touch {self.email_hash} ({source})"

@@ -251,6 +251,17 @@ POLICY: tuple[Rule, ...] = (
         legal_basis="Contract (art. 6(1)(b)): the account the customer opened",
     ),
     Rule(
+        key="first_touches",
+        table="Customers' first touch (accounts_firsttouch): campaign and referring site",
+        action=Action.KEEP,
+        kept_for="until erased",
+        reason="Plan silent. Pseudonymous: the email's MD5, never the address, with the "
+        "campaign that first brought the person. It is what acquisition reports count, so it "
+        "lives as long as the person's orders do, and goes with them on erasure (24.3): with "
+        "the account, or with a guest's data when a guest asks.",
+        legal_basis=LEGITIMATE_INTEREST,
+    ),
+    Rule(
         key="prices",
         table="Price history, schedules, exchange rates, promo codes and their paid uses "
         "(pricing_*)",

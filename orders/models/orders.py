@@ -132,6 +132,14 @@ class Order(models.Model):
     access_token_hash = models.CharField(max_length=64, help_text="SHA-256 of the guest link.")
     metadata = models.JSONField(default=dict, blank=True)
 
+    # Where the customer came from when they checked out (accounts.acquisition cleans them).
+    utm_source = models.CharField(max_length=100, blank=True, default="")
+    utm_medium = models.CharField(max_length=100, blank=True, default="")
+    utm_campaign = models.CharField(max_length=100, blank=True, default="")
+    referrer_host = models.CharField(
+        max_length=255, blank=True, default="", help_text="The referring site's host, if any."
+    )
+
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(help_text="Unpaid until then, the order expires.")
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -176,6 +184,8 @@ class Order(models.Model):
             models.Index(fields=["user", "-created_at"], name="order_by_user"),
             models.Index(fields=["customer_email", "-created_at"], name="order_by_email"),
             models.Index(fields=["status", "-created_at"], name="order_by_status"),
+            # The analytics refresh picks up what changed since its last run.
+            models.Index(fields=["updated_at"], name="order_by_update"),
         ]
 
     def __str__(self) -> str:
@@ -207,6 +217,12 @@ class OrderItem(models.Model):
         default=0, help_text="This line's share of the points discount."
     )
     schedule_name = models.CharField(max_length=100, blank=True)
+    price_schedule_id = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="The price schedule that priced this line (a snapshot id: kept if the "
+        "schedule is deleted).",
+    )
 
     esim_order_no = models.CharField(max_length=100, blank=True)
     transaction_id = models.CharField(max_length=100, blank=True)

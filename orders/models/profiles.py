@@ -124,6 +124,8 @@ class EsimProfile(models.Model):
                 name="profile_refund_claims",
                 condition=Q(refund_status__in=["eligible", "processing", "failed"]),
             ),
+            # The analytics refresh picks up what changed since its last run.
+            models.Index(fields=["updated_at"], name="profile_by_update"),
         ]
 
     def __str__(self) -> str:
