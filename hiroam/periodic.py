@@ -140,4 +140,20 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         cron="35 20 * * *",
         expire_seconds=12 * 3600,
     ),
+    PeriodicJob(
+        name="Refresh the analytics",
+        task="analytics.tasks.refresh_analytics",
+        description="Every 5 minutes: recomputes the summary days and customers that orders, "
+        "eSIMs, points and sign-ups changed since the last run.",
+        every_seconds=300,
+        expire_seconds=240,  # the next run does the same work
+    ),
+    PeriodicJob(
+        name="Rebuild the analytics",
+        task="analytics.tasks.rebuild_analytics",
+        description="Nightly: rebuilds every summary from scratch (repairs what a change left "
+        "no trace of, such as a deleted account).",
+        cron="50 20 * * *",  # after the retention job, still in Jakarta's quiet hours
+        expire_seconds=6 * 3600,
+    ),
 )

@@ -69,6 +69,8 @@ class PointsTransaction(models.Model):
                 condition=Q(unused__gt=0),
             ),
             models.Index(fields=["user", "-created_at"], name="points_by_user"),
+            # The analytics refresh sums a day's movements.
+            models.Index(fields=["created_at"], name="points_by_time"),
         ]
         # Rows are never edited in Admin; staff who may correct a balance add a row.
         permissions = [("adjust_points", "Can adjust customers' points (with a reason)")]

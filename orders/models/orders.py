@@ -186,6 +186,16 @@ class Order(models.Model):
             models.Index(fields=["status", "-created_at"], name="order_by_status"),
             # The analytics refresh picks up what changed since its last run.
             models.Index(fields=["updated_at"], name="order_by_update"),
+            # The analytics refresh reads a day's checkouts, payments and refunds by range.
+            models.Index(fields=["created_at"], name="order_by_creation"),
+            models.Index(
+                fields=["paid_at"], name="order_by_payment", condition=Q(paid_at__isnull=False)
+            ),
+            models.Index(
+                fields=["refunded_at"],
+                name="order_by_refund",
+                condition=Q(refunded_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

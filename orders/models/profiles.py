@@ -124,8 +124,14 @@ class EsimProfile(models.Model):
                 name="profile_refund_claims",
                 condition=Q(refund_status__in=["eligible", "processing", "failed"]),
             ),
-            # The analytics refresh picks up what changed since its last run.
+            # The analytics refresh picks up what changed since its last run, and sums a
+            # day's recovered eSIMs.
             models.Index(fields=["updated_at"], name="profile_by_update"),
+            models.Index(
+                fields=["refunded_at"],
+                name="profile_by_refund",
+                condition=Q(refund_status="refunded"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,116 @@
+"""Customers, their months of purchase, acquisition by day and the cohort table, recomputed
+for the marked customers.
+
+A customer bought when an order of theirs was paid (a later refund does not unmake the
+purchase: it is behaviour, not revenue). Their source is their first touch (accounts
+.FirstTouch, by address), else the source of their first paid order, else "(direct)".
+Before a customer is redone, the days and cohort they counted in are marked too, so a
+customer who moves (a guest whose orders joined an account) leaves their old sums."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analytics.refresh.scope import SOURCE, add_days
+
+_ORDER_FIELDS = f"o.id, o.paid_at, o.currency_code, {SOURCE} AS source"
+
+_MONTHS_AFTER = """((EXTRACT(YEAR FROM m.month) * 12 + EXTRACT(MONTH FROM m.month))
+    - (EXTRACT(YEAR FROM d.cohort) * 12 + EXTRACT(MONTH FROM d.cohort)))::int"""
+
+BEFORE = (
+    """INSERT INTO dirty_cohorts (cohort, currency)
+        SELECT DISTINCT date_trunc('month', c.first_paid_on)::date, c.first_currency
+        FROM analytics_customer c JOIN dirty_customers k ON k.key = c.key
+        WHERE c.first_paid_on IS NOT NULL ON CONFLICT DO NOTHING""",
+    "DELETE FROM analytics_customer c USING dirty_customers k WHERE c.key = k.key",
+    "DELETE FROM analytics_customer_month c USING dirty_customers k WHERE c.key = k.key",
+)
+
+RECOMPUTE = (
+    # Accounts by their id; guests by their address, orders placed without an account.
+    f"""CREATE TEMP TABLE customer_orders ON COMMIT DROP AS
+        SELECT k.key, {_ORDER_FIELDS}
+        FROM dirty_customers k JOIN orders_order o ON o.user_id = k.user_id
+        WHERE k.user_id IS NOT NULL AND o.paid_at IS NOT NULL
+        UNION ALL
+        SELECT k.key, {_ORDER_FIELDS}
+        FROM dirty_customers k JOIN orders_order o ON o.customer_email = k.email
+        WHERE k.user_id IS NULL AND o.user_id IS NULL AND o.paid_at IS NOT NULL""",
+    """INSERT INTO analytics_customer (key, registered_on, first_paid_on, second_paid_on,
+            first_currency, source, paid_orders)
+        SELECT k.key, (u.date_joined AT TIME ZONE 'UTC')::date, f.first_paid_on,
+            f.second_paid_on, COALESCE(f.first_currency, ''),
+            COALESCE(NULLIF(t.utm_source, ''), NULLIF(t.referrer_host, ''), f.first_source,
+                '(direct)'),
+            COALESCE(f.paid_orders, 0)
+        FROM dirty_customers k
+        LEFT JOIN accounts_user u ON u.id = k.user_id AND NOT u.is_staff
+        LEFT JOIN (
+            SELECT key, count(*) AS paid_orders,
+                (array_agg((paid_at AT TIME ZONE 'UTC')::date ORDER BY paid_at, id))[1]
+                    AS first_paid_on,
+                (array_agg((paid_at AT TIME ZONE 'UTC')::date ORDER BY paid_at, id))[2]
+                    AS second_paid_on,
+                (array_agg(currency_code ORDER BY paid_at, id))[1] AS first_currency,
+                (array_agg(source ORDER BY paid_at, id))[1] AS first_source
+            FROM customer_orders GROUP BY key
+        ) f ON f.key = k.key
+        LEFT JOIN accounts_firsttouch t ON t.email_hash = md5(COALESCE(u.email, k.email))
+        WHERE u.id IS NOT NULL OR f.key IS NOT NULL""",
+    """INSERT INTO analytics_customer_month (key, month, orders)
+        SELECT key, date_trunc('month', paid_at AT TIME ZONE 'UTC')::date, count(*)
+        FROM customer_orders GROUP BY 1, 2""",
+    """INSERT INTO dirty_cohorts (cohort, currency)
+        SELECT DISTINCT date_trunc('month', c.first_paid_on)::date, c.first_currency
+        FROM analytics_customer c JOIN dirty_customers k ON k.key = c.key
+        WHERE c.first_paid_on IS NOT NULL ON CONFLICT DO NOTHING""",
+)
+
+AFTER = (
+    "DELETE FROM analytics_acquisition_day a USING dirty_acquisition_days d WHERE a.day = d.day",
+    """INSERT INTO analytics_acquisition_day (day, currency, source, new_customers,
+            repeat_customers, sign_ups, converted_sign_ups)
+        SELECT day, currency, source, sum(new), sum(again), sum(signed_up), sum(converted)
+        FROM (
+            SELECT c.first_paid_on AS day, c.first_currency AS currency, c.source, 1 AS new,
+                (c.second_paid_on IS NOT NULL)::int AS again, 0 AS signed_up, 0 AS converted
+            FROM dirty_acquisition_days d JOIN analytics_customer c ON c.first_paid_on = d.day
+            UNION ALL
+            SELECT c.registered_on, c.first_currency, c.source, 0, 0, 1,
+                (c.first_paid_on IS NOT NULL)::int
+            FROM dirty_acquisition_days d JOIN analytics_customer c ON c.registered_on = d.day
+        ) AS counted
+        GROUP BY day, currency, source""",
+    """DELETE FROM analytics_cohort_cell c USING dirty_cohorts d
+        WHERE c.cohort = d.cohort AND c.currency = d.currency""",
+    f"""INSERT INTO analytics_cohort_cell (cohort, currency, months_after, customers)
+        SELECT d.cohort, d.currency, {_MONTHS_AFTER}, count(*)
+        FROM dirty_cohorts d
+        JOIN analytics_customer c
+          ON c.first_paid_on >= d.cohort
+         AND c.first_paid_on < (d.cohort + interval '1 month')::date
+         AND c.first_currency = d.currency
+        JOIN analytics_customer_month m ON m.key = c.key
+        GROUP BY 1, 2, 3""",
+)
+
+_THEIR_DAYS = """SELECT c.{column} FROM analytics_customer c
+    JOIN dirty_customers k ON k.key = c.key"""
+
+
+def recompute(cursor: Any) -> None:
+    _mark_their_days(cursor)
+    for statement in BEFORE:
+        cursor.execute(statement)
+    for statement in RECOMPUTE:
+        cursor.execute(statement)
+    _mark_their_days(cursor)
+    cursor.execute("ANALYZE dirty_acquisition_days")
+    for statement in AFTER:
+        cursor.execute(statement)
+
+
+def _mark_their_days(cursor: Any) -> None:
+    for column in ("first_paid_on", "registered_on"):
+        add_days(cursor, "acquisition_days", _THEIR_DAYS.format(column=column))

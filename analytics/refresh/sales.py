@@ -1,0 +1,108 @@
+"""Sales, whole orders, promotions and the funnel, recomputed for the marked days.
+
+Every line of an order is an event twice at most: sold on the day it was paid, taken back on
+the day it was refunded (only an order that was paid can be; a paid order is never cancelled:
+it is refunded). A day's row sums that day's events, so a refund lowers the day it happened
+and never rewrites the day of the sale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from analytics.refresh.scope import SOURCE
+
+_LINE = f"""o.id AS order_id, o.currency_code AS currency, {SOURCE} AS source, i.package_id,
+    i.price_schedule_id AS schedule_id, o.discount_code_id, i.quantity AS units,
+    i.unit_price_cents::bigint * i.quantity AS gross,
+    i.product_discount_cents::bigint * i.quantity AS product_discount,
+    i.code_discount_cents AS code_discount, i.points_discount_cents AS points_discount,
+    i.total_cents::bigint - i.code_discount_cents - i.points_discount_cents AS paid"""
+
+LINE_EVENTS = f"""
+CREATE TEMP TABLE line_events ON COMMIT DROP AS
+SELECT d.day, TRUE AS sold, {_LINE}
+FROM dirty_sale_days d
+JOIN orders_order o ON o.paid_at >= d.day_start AND o.paid_at < d.day_end
+JOIN orders_orderitem i ON i.order_id = o.id
+UNION ALL
+SELECT d.day, FALSE AS sold, {_LINE}
+FROM dirty_sale_days d
+JOIN orders_order o ON o.refunded_at >= d.day_start AND o.refunded_at < d.day_end
+JOIN orders_orderitem i ON i.order_id = o.id
+WHERE o.paid_at IS NOT NULL
+"""
+
+
+def _sums(*columns: str) -> str:
+    return ", ".join(f"COALESCE(sum({column}) FILTER (WHERE sold), 0)" for column in columns)
+
+
+_SOLD = f"""count(DISTINCT order_id) FILTER (WHERE sold),
+    {_sums("units", "gross", "product_discount", "code_discount", "points_discount", "paid")}"""
+_TAKEN_BACK = """count(DISTINCT order_id) FILTER (WHERE NOT sold),
+    COALESCE(sum(units) FILTER (WHERE NOT sold), 0),
+    COALESCE(sum(paid) FILTER (WHERE NOT sold), 0)"""
+_SALE_MEASURES = """orders, units, gross_minor, product_discount_minor, code_discount_minor,
+    points_discount_minor, revenue_minor, refunded_orders, refunded_units, refunded_minor"""
+
+STATEMENTS = (
+    LINE_EVENTS,
+    "DELETE FROM analytics_sales_day s USING dirty_sale_days d WHERE s.day = d.day",
+    f"""INSERT INTO analytics_sales_day (day, currency, package_id, source, {_SALE_MEASURES})
+        SELECT day, currency, package_id, source, {_SOLD}, {_TAKEN_BACK}
+        FROM line_events GROUP BY day, currency, package_id, source""",
+    # Months are summed from their days: a month of days is a few thousand rows.
+    """CREATE TEMP TABLE dirty_months ON COMMIT DROP AS
+        SELECT DISTINCT date_trunc('month', day)::date AS month FROM dirty_sale_days""",
+    "DELETE FROM analytics_sales_month s USING dirty_months m WHERE s.month = m.month",
+    f"""INSERT INTO analytics_sales_month (month, currency, package_id, source, {_SALE_MEASURES})
+        SELECT m.month, s.currency, s.package_id, s.source, sum(s.orders), sum(s.units),
+            sum(s.gross_minor), sum(s.product_discount_minor), sum(s.code_discount_minor),
+            sum(s.points_discount_minor), sum(s.revenue_minor), sum(s.refunded_orders),
+            sum(s.refunded_units), sum(s.refunded_minor)
+        FROM dirty_months m
+        JOIN analytics_sales_day s
+          ON s.day >= m.month AND s.day < (m.month + interval '1 month')::date
+        GROUP BY m.month, s.currency, s.package_id, s.source""",
+    "DELETE FROM analytics_orders_day s USING dirty_sale_days d WHERE s.day = d.day",
+    f"""INSERT INTO analytics_orders_day (day, currency, source, orders, units, revenue_minor,
+            discount_minor, refunded_orders, refunded_units, refunded_minor)
+        SELECT day, currency, source, count(DISTINCT order_id) FILTER (WHERE sold),
+            {_sums("units", "paid", "product_discount + code_discount + points_discount")},
+            {_TAKEN_BACK}
+        FROM line_events GROUP BY day, currency, source""",
+    "DELETE FROM analytics_promotion_day s USING dirty_sale_days d WHERE s.day = d.day",
+    """INSERT INTO analytics_promotion_day (day, currency, package_id, schedule_id,
+            discount_code_id, orders, units, revenue_minor, product_discount_minor,
+            code_discount_minor, refunded_units, refunded_minor)
+        SELECT day, currency, package_id, schedule_id, discount_code_id,
+            count(DISTINCT order_id) FILTER (WHERE sold),
+            COALESCE(sum(units) FILTER (WHERE sold), 0),
+            COALESCE(sum(paid) FILTER (WHERE sold), 0),
+            COALESCE(sum(product_discount) FILTER (WHERE sold), 0),
+            COALESCE(sum(code_discount) FILTER (WHERE sold), 0),
+            COALESCE(sum(units) FILTER (WHERE NOT sold), 0),
+            COALESCE(sum(paid) FILTER (WHERE NOT sold), 0)
+        FROM line_events
+        WHERE schedule_id IS NOT NULL OR discount_code_id IS NOT NULL
+        GROUP BY day, currency, package_id, schedule_id, discount_code_id""",
+    # The funnel follows the checkouts created on a day, however long they took to move on.
+    "DELETE FROM analytics_funnel_day s USING dirty_funnel_days d WHERE s.day = d.day",
+    f"""INSERT INTO analytics_funnel_day (day, currency, source, checkouts, paid, delivered,
+            installed)
+        SELECT d.day, o.currency_code, {SOURCE}, count(*),
+            count(*) FILTER (WHERE o.paid_at IS NOT NULL),
+            count(*) FILTER (WHERE o.esim_status = 'delivered'),
+            count(*) FILTER (WHERE EXISTS (
+                SELECT 1 FROM orders_esimprofile p
+                WHERE p.order_id = o.id
+                  AND (p.installed_at IS NOT NULL OR p.enabled_at IS NOT NULL)))
+        FROM dirty_funnel_days d
+        JOIN orders_order o ON o.created_at >= d.day_start AND o.created_at < d.day_end
+        GROUP BY d.day, o.currency_code, {SOURCE}""",
+)
+
+
+def recompute(cursor: Any) -> None:
+    for statement in STATEMENTS:
+        cursor.execute(statement)

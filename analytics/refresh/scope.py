@@ -1,0 +1,131 @@
+"""What a refresh recomputes: temporary tables (dropped at commit) of the days and customers
+that source rows changed since the watermark touch. With no watermark, everything.
+
+Days are UTC dates, kept with their bounds so the source tables are read by range on their
+timestamp indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from orders.data_rights import ERASED_EMAIL
+
+# Where an order came from, as every summary names it.
+SOURCE = "COALESCE(NULLIF(o.utm_source, ''), NULLIF(o.referrer_host, ''), '(direct)')"
+
+_DAY_TABLES = ("sale_days", "funnel_days", "refund_days", "points_days", "acquisition_days")
+# Every temporary table a run makes (here and in the recompute steps).
+TEMP_TABLES = (
+    *(f"dirty_{name}" for name in (*_DAY_TABLES, "customers", "cohorts")),
+    "dirty_months",
+    "line_events",
+    "customer_orders",
+)
+
+
+@dataclass(frozen=True)
+class Marked:
+    sale_days: int
+    customers: int
+
+
+def mark_changes(cursor: Any, *, since: datetime | None) -> Marked:
+    drop_temporary_tables(cursor)
+    for name in _DAY_TABLES:
+        cursor.execute(
+            f"CREATE TEMP TABLE dirty_{name} (day date PRIMARY KEY, day_start timestamptz,"
+            " day_end timestamptz) ON COMMIT DROP"
+        )
+    cursor.execute(
+        "CREATE TEMP TABLE dirty_customers (key varchar(64) PRIMARY KEY, user_id uuid,"
+        " email varchar(254)) ON COMMIT DROP"
+    )
+    cursor.execute(
+        "CREATE TEMP TABLE dirty_cohorts (cohort date, currency varchar(3),"
+        " PRIMARY KEY (cohort, currency)) ON COMMIT DROP"
+    )
+    changed = "TRUE" if since is None else "{column} >= %(since)s"
+    params = {"since": since, "erased": ERASED_EMAIL}
+    _mark_days(
+        cursor,
+        "sale_days",
+        f"""SELECT paid_at FROM orders_order
+            WHERE paid_at IS NOT NULL AND {changed.format(column="updated_at")}
+            UNION ALL
+            SELECT refunded_at FROM orders_order
+            WHERE paid_at IS NOT NULL AND refunded_at IS NOT NULL
+              AND {changed.format(column="updated_at")}""",
+        params,
+    )
+    _mark_days(
+        cursor,
+        "funnel_days",
+        f"""SELECT created_at FROM orders_order WHERE {changed.format(column="updated_at")}
+            UNION ALL
+            SELECT o.created_at FROM orders_esimprofile p JOIN orders_order o ON o.id = p.order_id
+            WHERE {changed.format(column="p.updated_at")}""",
+        params,
+    )
+    _mark_days(
+        cursor,
+        "refund_days",
+        f"""SELECT refunded_at FROM orders_esimprofile
+            WHERE refunded_at IS NOT NULL AND {changed.format(column="updated_at")}""",
+        params,
+    )
+    _mark_days(
+        cursor,
+        "points_days",
+        f"SELECT created_at FROM points_pointstransaction"
+        f" WHERE {changed.format(column='created_at')}",
+        params,
+    )
+    # A customer is an account, or a guest's address (an MD5 of it) until the address is
+    # verified and its orders join the account: both records of a changed order are redone.
+    # Addresses erased (on request, or by the retention policy) are nobody's any more.
+    cursor.execute(
+        f"""INSERT INTO dirty_customers (key, user_id, email)
+            SELECT o.user_id::text, o.user_id, NULL FROM orders_order o
+            WHERE o.user_id IS NOT NULL AND {changed.format(column="o.updated_at")}
+            UNION
+            SELECT md5(o.customer_email), NULL, o.customer_email FROM orders_order o
+            WHERE o.customer_email <> %(erased)s AND {changed.format(column="o.updated_at")}
+            UNION
+            SELECT u.id::text, u.id, NULL FROM accounts_user u
+            WHERE NOT u.is_staff AND {changed.format(column="u.date_joined")}
+            ON CONFLICT DO NOTHING""",
+        params,
+    )
+    customers = cursor.rowcount
+    for name in (*_DAY_TABLES, "customers"):
+        cursor.execute(f"ANALYZE dirty_{name}")
+    cursor.execute("SELECT count(*) FROM dirty_sale_days")
+    return Marked(sale_days=cursor.fetchone()[0], customers=customers)
+
+
+def drop_temporary_tables(cursor: Any) -> None:
+    """They go at commit; dropped by hand too, for a run inside an outer transaction."""
+    cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+
+
+def _mark_days(cursor: Any, table: str, moments_sql: str, params: dict[str, Any]) -> None:
+    cursor.execute(
+        f"""INSERT INTO dirty_{table} (day, day_start, day_end)
+            SELECT day, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC'
+            FROM (SELECT DISTINCT (moment AT TIME ZONE 'UTC')::date AS day
+                  FROM ({moments_sql}) AS changed (moment)) AS days
+            ON CONFLICT DO NOTHING""",
+        params,
+    )
+
+
+def add_days(cursor: Any, table: str, days_sql: str) -> None:
+    """Marks more days (a query answering dates) in dirty_<table>."""
+    cursor.execute(
+        f"""INSERT INTO dirty_{table} (day, day_start, day_end)
+            SELECT day, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC'
+            FROM (SELECT DISTINCT d FROM ({days_sql}) AS more (d) WHERE d IS NOT NULL) AS days (day)
+            ON CONFLICT DO NOTHING"""
+    )

@@ -1,0 +1,223 @@
+"""The reporting layer's summaries, computed from a small shop history with figures worked
+out by hand: money per currency per month with a refund netted on its own day, whole orders,
+customers and cohorts, the funnel, the points and the 90-day recoveries; and a refresh that
+picks up changes gives exactly what a rebuild from scratch gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from analytics import refresh
+from analytics.models import RefreshState
+from analytics.refresh import SUMMARY_TABLES
+from orders.models import EsimProfile, Order, OrderStatus, PaymentStatus, RefundStatus
+from tests.analytics.shop import Line, at, checkout, first_touch, package, points, sign_up, touch
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(sql: str) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every summary row, without ids, in a stable order."""
+    tables = {}
+    for table in SUMMARY_TABLES:
+        columns = [
+            column
+            for (column,) in rows(
+                "SELECT column_name FROM information_schema.columns "  # noqa: S608 (our names)
+                f"WHERE table_name = '{table}' AND column_name <> 'id' ORDER BY column_name"
+            )
+        ]
+        listed = ", ".join(columns)
+        tables[table] = rows(f"SELECT {listed} FROM {table} ORDER BY {listed}")  # noqa: S608
+    return tables
+
+
+@pytest.fixture
+def september():
+    """What the shop had sold by the end of September 2026."""
+    jp, th, eu = package("JP-5GB"), package("TH-3GB", "TH"), package("EU-10GB", "FR", "europe")
+    tia = sign_up("tia@example.com", at("2026-09-01", 9))
+    first_touch("tia@example.com", "newsletter", at("2026-09-01", 9))
+    sign_up("bo@example.com", at("2026-09-10"))
+    ana_first = checkout(
+        Line(jp, quantity=2, unit=1000, product_discount=100),
+        created=at("2026-09-05", 10),
+        paid=at("2026-09-05", 11),
+        source="google",
+        installed=2,
+    )
+    idr = checkout(
+        Line(eu, unit=150_000, code_share=15_000),
+        created=at("2026-09-20"),
+        paid=at("2026-09-20", 13),
+        currency="IDR",
+        user=tia,
+        source="facebook",
+        installed=1,
+    )
+    points(tia, 100, "earned", at("2026-09-20", 13), balance=100)
+    return {"jp": jp, "th": th, "tia": tia, "ana_first": ana_first, "idr": idr}
+
+
+def october(shop) -> None:
+    """October: Ana buys again (from a blog) and signs up, verifying her address (her guest
+    orders join the account); Carl buys for the first time; Dan leaves a checkout unpaid;
+    Tia's IDR order is refunded and its points clawed back; the eSIM of Ana's October order,
+    never installed, is recovered by the 90-day job (dated early to keep the story short)."""
+    jp, th = shop["jp"], shop["th"]
+    ana_again = checkout(
+        Line(th, unit=500),
+        created=at("2026-10-02", 8),
+        paid=at("2026-10-02", 9),
+        referrer="blog.example",
+    )
+    checkout(
+        Line(jp, unit=1000),
+        Line(th, unit=500),
+        created=at("2026-10-02", 15),
+        paid=at("2026-10-02", 16),
+        email="carl@example.com",
+    )
+    checkout(Line(jp), created=at("2026-10-02", 17), email="dan@example.com")
+    ana = sign_up("ana@example.com", at("2026-10-04"))
+    for order in (shop["ana_first"], ana_again):
+        Order.objects.filter(pk=order.pk).update(user=ana)
+        touch(order, at("2026-10-04"))
+    idr = shop["idr"]
+    Order.objects.filter(pk=idr.pk).update(
+        status=OrderStatus.REFUNDED,
+        payment_status=PaymentStatus.REFUNDED,
+        refunded_at=at("2026-10-05", 10),
+    )
+    touch(idr, at("2026-10-05", 10))
+    points(shop["tia"], -100, "reversed", at("2026-10-05", 10), balance=0)
+    recovered = EsimProfile.objects.filter(order=ana_again).get()
+    EsimProfile.objects.filter(pk=recovered.pk).update(
+        refund_status=RefundStatus.REFUNDED,
+        refunded_at=at("2026-10-06", 3),
+        refund_amount_cents=180,
+        updated_at=at("2026-10-06", 3),
+    )
+
+
+def test_a_refresh_after_changes_gives_what_a_rebuild_gives(september):
+    first = refresh.refresh(now=at("2026-10-01", 0))
+    assert first.rebuilt  # nothing summarised yet: the first refresh rebuilds
+    october(september)
+
+    outcome = refresh.refresh(now=at("2026-10-07", 0))
+
+    assert not outcome.rebuilt
+    # The days of the orders that changed: 2 and 5 October (sales, the refund), and the
+    # days of the sales those changes touched (Ana's and Tia's in September).
+    assert outcome.days == 4
+    incremental = snapshot()
+    refresh.rebuild(now=at("2026-10-07", 0))
+    assert snapshot() == incremental
+    state = RefreshState.objects.get()
+    assert state.watermark == state.rebuilt_at == at("2026-10-07", 0)
+
+
+def test_money_per_currency_per_month_with_the_refund_taken_back_on_its_day(september):
+    october(september)
+    refresh.rebuild(now=at("2026-10-07", 0))
+
+    months = rows(
+        "SELECT month, currency, sum(orders), sum(units), sum(gross_minor),"
+        " sum(product_discount_minor), sum(code_discount_minor), sum(revenue_minor),"
+        " sum(refunded_orders), sum(refunded_minor)"
+        " FROM analytics_sales_month GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    assert months == [
+        # Ana's 2 x $10.00 less $1.00 each; Tia's Rp 150.000 less the code's Rp 15.000.
+        (date(2026, 9, 1), "IDR", 1, 1, 150_000, 0, 15_000, 135_000, 0, 0),
+        (date(2026, 9, 1), "USD", 1, 2, 2000, 200, 0, 1800, 0, 0),
+        # Tia's refund lowers October, the month it happened; September keeps its sale.
+        (date(2026, 10, 1), "IDR", 0, 0, 0, 0, 0, 0, 1, 135_000),
+        # Ana's $5.00 and Carl's $10.00 + $5.00 (his order counted once per package).
+        (date(2026, 10, 1), "USD", 3, 3, 2000, 0, 0, 2000, 0, 0),
+    ]
+    orders = rows(
+        "SELECT day, currency, source, orders, units, revenue_minor, refunded_orders,"
+        " refunded_minor FROM analytics_orders_day ORDER BY 1, 2, 3"
+    )
+    assert orders == [
+        (date(2026, 9, 5), "USD", "google", 1, 2, 1800, 0, 0),
+        (date(2026, 9, 20), "IDR", "facebook", 1, 1, 135_000, 0, 0),
+        (date(2026, 10, 2), "USD", "(direct)", 1, 2, 1500, 0, 0),
+        (date(2026, 10, 2), "USD", "blog.example", 1, 1, 500, 0, 0),
+        (date(2026, 10, 5), "IDR", "facebook", 0, 0, 0, 1, 135_000),
+    ]
+
+
+def test_customers_their_sources_and_the_cohort_table(september):
+    october(september)
+    refresh.rebuild(now=at("2026-10-07", 0))
+
+    acquisition = rows(
+        "SELECT day, currency, source, new_customers, repeat_customers, sign_ups,"
+        " converted_sign_ups FROM analytics_acquisition_day ORDER BY 1, 2, 3"
+    )
+    assert acquisition == [
+        # Tia signed up from the newsletter (her first touch) and bought in IDR.
+        (date(2026, 9, 1), "IDR", "newsletter", 0, 0, 1, 1),
+        # Ana (now one customer with her account): first bought from Google, and again.
+        (date(2026, 9, 5), "USD", "google", 1, 1, 0, 0),
+        # Bo signed up and never bought.
+        (date(2026, 9, 10), "", "(direct)", 0, 0, 1, 0),
+        (date(2026, 9, 20), "IDR", "newsletter", 1, 0, 0, 0),
+        (date(2026, 10, 2), "USD", "(direct)", 1, 0, 0, 0),
+        (date(2026, 10, 4), "USD", "google", 0, 0, 1, 1),
+    ]
+    cohorts = rows(
+        "SELECT cohort, currency, months_after, customers FROM analytics_cohort_cell"
+        " ORDER BY 1, 2, 3"
+    )
+    assert cohorts == [
+        (date(2026, 9, 1), "IDR", 0, 1),
+        (date(2026, 9, 1), "USD", 0, 1),
+        (date(2026, 9, 1), "USD", 1, 1),  # Ana came back in October
+        (date(2026, 10, 1), "USD", 0, 1),
+    ]
+    assert rows("SELECT count(*) FROM analytics_customer") == [(4,)]  # Ana, Tia, Bo, Carl
+
+
+def test_funnel_points_and_recovered_esims(september):
+    october(september)
+    refresh.rebuild(now=at("2026-10-07", 0))
+
+    assert rows(
+        "SELECT day, currency, source, checkouts, paid, delivered, installed"
+        " FROM analytics_funnel_day ORDER BY 1, 2, 3"
+    ) == [
+        (date(2026, 9, 5), "USD", "google", 1, 1, 1, 1),
+        (date(2026, 9, 20), "IDR", "facebook", 1, 1, 1, 1),
+        (date(2026, 10, 2), "USD", "(direct)", 2, 1, 1, 0),  # Carl paid, Dan did not
+        (date(2026, 10, 2), "USD", "blog.example", 1, 1, 1, 0),
+    ]
+    assert rows("SELECT day, movement, points FROM analytics_points_day ORDER BY 1, 2") == [
+        (date(2026, 9, 20), "issued", 100),
+        (date(2026, 10, 5), "clawed_back", -100),
+    ]
+    assert rows("SELECT day, profiles, recovered_cents FROM analytics_esim_refund_day") == [
+        (date(2026, 10, 6), 1, 180)
+    ]
+
+
+def test_a_refresh_with_nothing_new_changes_nothing(september):
+    refresh.rebuild(now=at("2026-10-01", 0))
+    before = snapshot()
+
+    outcome = refresh.refresh(now=at("2026-10-01", 1))
+
+    assert (outcome.days, outcome.customers) == (0, 0)
+    assert snapshot() == before
