@@ -153,7 +153,7 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         task="analytics.tasks.rebuild_analytics",
         description="Nightly: rebuilds every summary from scratch (repairs what a change left "
         "no trace of, such as a deleted account).",
-        cron="50 20 * * *",  # after the retention job, still in Jakarta's quiet hours
+        cron="50 21 * * *",  # 04:50 in Jakarta: after the retention job, still quiet
         expire_seconds=6 * 3600,
     ),
 )
