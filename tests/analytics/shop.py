@@ -35,6 +35,7 @@ def package(code: str, country: str = "JP", region: str = "asia", **fields: Any)
     names = {"JP": "Japan", "TH": "Thailand", "FR": "France", "DE": "Germany"}
     return PackageFactory.create(
         package_code=code,
+        name=code,
         location_codes=[country],
         location_names={country: names.get(country, country)},
         region=region,
