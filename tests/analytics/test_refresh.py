@@ -13,8 +13,9 @@ from django.db import connection
 from analytics import refresh
 from analytics.models import RefreshState
 from analytics.refresh import SUMMARY_TABLES
+from orders.models import Order
 from tests.analytics import history
-from tests.analytics.shop import at
+from tests.analytics.shop import Line, at, checkout, touch
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,33 @@ def test_a_refresh_with_nothing_new_changes_nothing(september):
 
     assert (outcome.days, outcome.customers) == (0, 0)
     assert snapshot() == before
+
+
+def test_a_customer_whose_first_purchase_moves_earlier_leaves_the_day_it_was(september):
+    """Tia bought signed in on 20 September; she had bought as a guest on 3 September with the
+    same address. When she verifies it, that guest order joins her account: her first purchase
+    is now 3 September, and 20 September no longer counts her as new."""
+    guest_order = checkout(
+        Line(september["jp"]),
+        created=at("2026-09-03"),
+        paid=at("2026-09-03", 13),
+        email="tia@example.com",
+    )
+    refresh.refresh(now=at("2026-09-30"))
+    assert rows("SELECT day FROM analytics_acquisition_day WHERE new_customers > 0") == [
+        (date(2026, 9, 3),),  # the guest address
+        (date(2026, 9, 5),),  # Ana
+        (date(2026, 9, 20),),  # Tia's account
+    ]
+    Order.objects.filter(pk=guest_order.pk).update(user=september["tia"])
+    touch(guest_order, at("2026-10-01"))
+
+    refresh.refresh(now=at("2026-10-02"))
+
+    assert rows(
+        "SELECT day, currency, new_customers FROM analytics_acquisition_day"
+        " WHERE new_customers > 0 ORDER BY day"
+    ) == [(date(2026, 9, 3), "USD", 1), (date(2026, 9, 5), "USD", 1)]
+    assert rows("SELECT cohort, currency, months_after, customers FROM analytics_cohort_cell") == [
+        (date(2026, 9, 1), "USD", 0, 2)
+    ]
