@@ -50,13 +50,13 @@ class SalesDay(models.Model):
 
 
 class SalesMonth(models.Model):
-    """SalesDay summed by calendar month: a year's report reads twelve months of these
-    rather than a year of days (the edges of a range that cuts a month read days)."""
+    """SalesDay summed by calendar month and package (every source together): a year's
+    report by package reads twelve months of these rather than a year of days (the edges of a
+    range that cuts a month read days)."""
 
     month = models.DateField(help_text="The first day of the month.")
     currency = models.CharField(max_length=3)
     package_id = models.UUIDField()
-    source = models.CharField(max_length=100)
     orders = models.IntegerField(default=0)
     units = models.IntegerField(default=0)
     gross_minor = models.BigIntegerField(default=0)
@@ -72,7 +72,7 @@ class SalesMonth(models.Model):
         db_table = "analytics_sales_month"
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "currency", "package_id", "source"], name="sales_month_once"
+                fields=["month", "currency", "package_id"], name="sales_month_once"
             )
         ]
 

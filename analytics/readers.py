@@ -34,15 +34,15 @@ def fetch(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, .
         return list(cursor.fetchall())
 
 
-def sales_by(
-    period: Period, by: Sequence[str], measures: Sequence[str] = SALE_MEASURES
+def sales_by_package(
+    period: Period, measures: Sequence[str] = SALE_MEASURES
 ) -> list[tuple[Any, ...]]:
-    """Sales in the period's currency summed by the columns `by` (of SalesDay: package_id,
-    source): rows of the `by` values, then the measures in order."""
+    """Sales in the period's currency summed by package: rows of the package's id, then the
+    measures in order."""
     months, edges = period.month_split()
     parts: list[str] = []
     params: list[Any] = []
-    keys = ", ".join(by)
+    keys = "package_id"
     sums = ", ".join(f"sum({measure})" for measure in measures)
     if months:
         parts.append(

@@ -55,15 +55,15 @@ STATEMENTS = (
     """CREATE TEMP TABLE dirty_months ON COMMIT DROP AS
         SELECT DISTINCT date_trunc('month', day)::date AS month FROM dirty_sale_days""",
     "DELETE FROM analytics_sales_month s USING dirty_months m WHERE s.month = m.month",
-    f"""INSERT INTO analytics_sales_month (month, currency, package_id, source, {_SALE_MEASURES})
-        SELECT m.month, s.currency, s.package_id, s.source, sum(s.orders), sum(s.units),
+    f"""INSERT INTO analytics_sales_month (month, currency, package_id, {_SALE_MEASURES})
+        SELECT m.month, s.currency, s.package_id, sum(s.orders), sum(s.units),
             sum(s.gross_minor), sum(s.product_discount_minor), sum(s.code_discount_minor),
             sum(s.points_discount_minor), sum(s.revenue_minor), sum(s.refunded_orders),
             sum(s.refunded_units), sum(s.refunded_minor)
         FROM dirty_months m
         JOIN analytics_sales_day s
           ON s.day >= m.month AND s.day < (m.month + interval '1 month')::date
-        GROUP BY m.month, s.currency, s.package_id, s.source""",
+        GROUP BY m.month, s.currency, s.package_id""",
     "DELETE FROM analytics_orders_day s USING dirty_sale_days d WHERE s.day = d.day",
     f"""INSERT INTO analytics_orders_day (day, currency, source, orders, units, revenue_minor,
             discount_minor, refunded_orders, refunded_units, refunded_minor)

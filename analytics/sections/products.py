@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from analytics.period import Period
-from analytics.readers import sales_by
+from analytics.readers import sales_by_package
 from analytics.report import Block, Chart, ChartKind, Column, Figure, Kind, Section, Series, Table
 from catalog.models import Coverage, EsimPackage
 
@@ -66,13 +66,11 @@ def build(period: Period, now: datetime) -> Section:
 
 def _by_package(period: Period) -> dict[Any, Sold]:
     sold: dict[Any, Sold] = defaultdict(Sold)
-    for package_id, units, revenue, refunded_units, refunded in sales_by(
-        period, ("package_id",), MEASURES
-    ):
+    for package_id, units, revenue, refunded_units, refunded in sales_by_package(period, MEASURES):
         sold[package_id].units = int(units - refunded_units)
         sold[package_id].net = int(revenue - refunded)
-    for package_id, _units, revenue, _refunded_units, refunded in sales_by(
-        period.previous(), ("package_id",), MEASURES
+    for package_id, _units, revenue, _refunded_units, refunded in sales_by_package(
+        period.previous(), MEASURES
     ):
         sold[package_id].previous_net = int(revenue - refunded)
     return sold
