@@ -25,8 +25,12 @@ from analytics.refresh import customers, ledgers, sales, scope
 # A row saved before the watermark may commit after the run that set it read: the next run
 # looks this far back again. Recomputing a day twice is harmless; missing it is not.
 LATE_COMMIT_MARGIN = timedelta(minutes=10)
+# The retention policy deletes unpaid checkouts this old (abandoned_unpaid_orders): a day of
+# the funnel is final by then, kept as it was counted, never recounted from what is left.
+FUNNEL_FINAL_AFTER = timedelta(days=89)
 LOCK_KEY = 0x4A4E4C59  # pg_advisory_xact_lock: one refresh at a time
 
+FUNNEL = "analytics_funnel_day"
 SUMMARY_TABLES = (
     "analytics_sales_day",
     "analytics_sales_month",
@@ -57,7 +61,8 @@ def refresh(*, now: datetime) -> RefreshOutcome:
 
 
 def rebuild(*, now: datetime) -> RefreshOutcome:
-    """Recomputes every summary from scratch."""
+    """Recomputes every summary from scratch, but the funnel's final days (older than
+    FUNNEL_FINAL_AFTER: their unpaid checkouts may be gone; an empty funnel is built whole)."""
     return _run(now=now, rebuild=True)
 
 
@@ -69,12 +74,15 @@ def _run(*, now: datetime, rebuild: bool) -> RefreshOutcome:
         rebuild = rebuild or state.watermark is None
         if rebuild:
             for table in SUMMARY_TABLES:  # not TRUNCATE: readers keep the old figures meanwhile
-                cursor.execute(f"DELETE FROM {table}")
+                if table != FUNNEL:
+                    cursor.execute(f"DELETE FROM {table}")
             since = None
         else:
             assert state.watermark is not None  # noqa: S101
             since = state.watermark - LATE_COMMIT_MARGIN
-        marked = scope.mark_changes(cursor, since=since)
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {FUNNEL})")
+        funnel_from = now - FUNNEL_FINAL_AFTER if cursor.fetchone()[0] else None
+        marked = scope.mark_changes(cursor, since=since, funnel_from=funnel_from)
         sales.recompute(cursor)
         customers.recompute(cursor)
         ledgers.recompute(cursor)

@@ -31,7 +31,11 @@ class Marked:
     customers: int
 
 
-def mark_changes(cursor: Any, *, since: datetime | None) -> Marked:
+def mark_changes(
+    cursor: Any, *, since: datetime | None, funnel_from: datetime | None
+) -> Marked:
+    """`funnel_from`: the first moment whose checkouts may still be counted again (older
+    days of the funnel are final); None for every day."""
     drop_temporary_tables(cursor)
     for name in _DAY_TABLES:
         cursor.execute(
@@ -47,7 +51,8 @@ def mark_changes(cursor: Any, *, since: datetime | None) -> Marked:
         " PRIMARY KEY (cohort, currency)) ON COMMIT DROP"
     )
     changed = "TRUE" if since is None else "{column} >= %(since)s"
-    params = {"since": since, "erased": ERASED_EMAIL}
+    params = {"since": since, "erased": ERASED_EMAIL, "funnel_from": funnel_from}
+    funnel_open = "TRUE" if funnel_from is None else "o.created_at >= %(funnel_from)s"
     _mark_days(
         cursor,
         "sale_days",
@@ -62,10 +67,11 @@ def mark_changes(cursor: Any, *, since: datetime | None) -> Marked:
     _mark_days(
         cursor,
         "funnel_days",
-        f"""SELECT created_at FROM orders_order WHERE {changed.format(column="updated_at")}
+        f"""SELECT o.created_at FROM orders_order o
+            WHERE {changed.format(column="o.updated_at")} AND {funnel_open}
             UNION ALL
             SELECT o.created_at FROM orders_esimprofile p JOIN orders_order o ON o.id = p.order_id
-            WHERE {changed.format(column="p.updated_at")}""",
+            WHERE {changed.format(column="p.updated_at")} AND {funnel_open}""",
         params,
     )
     _mark_days(

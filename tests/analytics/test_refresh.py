@@ -5,7 +5,7 @@ picks up changes gives exactly what a rebuild from scratch gives."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -14,6 +14,7 @@ from analytics import refresh
 from analytics.models import RefreshState
 from analytics.refresh import SUMMARY_TABLES
 from orders.models import Order
+from retention.policy import POLICY
 from tests.analytics import history
 from tests.analytics.shop import Line, at, checkout, touch
 
@@ -193,3 +194,25 @@ def test_a_customer_whose_first_purchase_moves_earlier_leaves_the_day_it_was(sep
     assert rows("SELECT cohort, currency, months_after, customers FROM analytics_cohort_cell") == [
         (date(2026, 9, 1), "USD", 0, 2)
     ]
+
+
+def test_a_funnel_day_is_final_before_the_retention_policy_deletes_its_unpaid_checkouts(
+    september,
+):
+    history.october(september)
+    refresh.rebuild(now=at("2026-10-07", 0))
+    funnel = "SELECT day, sum(checkouts) FROM analytics_funnel_day GROUP BY day ORDER BY day"
+    before = rows(funnel)
+    # 90 days on, the policy deletes Dan's unpaid checkout of 2 October.
+    Order.objects.filter(customer_email="dan@example.com").delete()
+
+    refresh.rebuild(now=at("2027-01-01", 0))
+
+    assert rows(funnel) == before
+    assert (date(2026, 10, 2), 3) in before
+
+
+def test_the_funnel_is_final_before_unpaid_checkouts_go():
+    [rule] = [rule for rule in POLICY if rule.key == "abandoned_unpaid_orders"]
+    assert rule.after_days is not None
+    assert timedelta(days=rule.after_days) > refresh.FUNNEL_FINAL_AFTER
