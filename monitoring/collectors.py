@@ -17,6 +17,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from analytics.models import RefreshState
 from hiroam.integrations.calls import breaker_from_settings
 from hiroam.integrations.circuit_breaker import CircuitState
 from hiroam.observability import metrics
@@ -63,6 +64,7 @@ class BusinessState(Collector):
         yield from self._providers()
         yield self._queues()
         yield from self._refund_job()
+        yield from self._analytics()
         yield from self._provider_balance()
         failed = EmailLog.objects.filter(
             status=EmailLog.Status.FAILED, created_at__gte=now - EMAIL_FAILURE_WINDOW
@@ -166,6 +168,14 @@ class BusinessState(Collector):
             "hiroam_refund_job_last_finished_timestamp_seconds",
             "When the last refund job run finished (Unix time; 0: never).",
             last.finished_at.timestamp() if last and last.finished_at else 0,
+        )
+
+    def _analytics(self) -> Iterator[Metric]:
+        state = RefreshState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
+        yield GaugeMetricFamily(
+            "hiroam_analytics_refreshed_timestamp_seconds",
+            "When the analytics summaries were last refreshed (Unix time; 0: never).",
+            state.timestamp() if state else 0,
         )
 
     def _provider_balance(self) -> Iterator[Metric]:

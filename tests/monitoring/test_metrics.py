@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from analytics.models import RefreshState
 from hiroam.integrations.calls import breaker_from_settings
 from hiroam.observability import metrics
 from orders.models import EmailLog, OrderStatus, WebhookLog
@@ -81,6 +82,7 @@ def test_the_state_of_the_business_is_read_at_scrape_time(client):
         to_email="a@example.com", template_name="esim_delivery", status=EmailLog.Status.FAILED
     )
     RefundRun.objects.create(trigger="schedule", finished_at=now, processed=5, refunded=4, failed=1)
+    RefreshState.objects.create(refreshed_at=now - timedelta(minutes=4))
     breaker = breaker_from_settings("paddle")
     for _ in range(breaker.failure_threshold):
         breaker.record_failure()
@@ -98,6 +100,8 @@ def test_the_state_of_the_business_is_read_at_scrape_time(client):
     assert 3 * 60 <= value(samples, "hiroam_webhook_lag_seconds", source="paddle") < 4 * 60
     assert value(samples, "hiroam_emails_failed_last_hour") == 1
     assert value(samples, "hiroam_refund_job_last_run", result="failed") == 1
+    refreshed = (now - timedelta(minutes=4)).timestamp()
+    assert value(samples, "hiroam_analytics_refreshed_timestamp_seconds") == refreshed
     assert value(samples, "hiroam_circuit_breaker_state", provider="paddle") == 2
     assert value(samples, "hiroam_circuit_breaker_state", provider="esim_access") == 0
     assert value(samples, "hiroam_celery_queue_length", queue="celery") >= 0
