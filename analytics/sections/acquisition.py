@@ -1,0 +1,13 @@
+"""New customers by source, first-purchase conversion of registered users, repeat-purchase
+rate, monthly cohorts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from analytics.period import Period
+from analytics.report import Section
+
+
+def build(period: Period, now: datetime) -> Section:
+    return Section()  # placeholder until the section is built from the summary tables
