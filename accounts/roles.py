@@ -45,10 +45,12 @@ MANAGE_ORDERS = Role(
     | _crud("refunds", "refundmonitor", "refundrun", "unusedesim", actions=("view",))
     | frozenset({"refunds.run_refund_job", "refunds.refund_now"}),
 )
+# The dashboard shows the whole shop's revenue: only those who run the business read it
+# (analysts, admins, super admins), not the roles that edit packages, codes, orders or users.
 VIEW_ANALYTICS = Role(
     "Analysts",
     "Read the analytics dashboard.",
-    frozenset(),
+    frozenset({"analytics.view_analytics"}),
 )
 # Customers' points: seen (figures, ledger, expiry notices) and corrected with a reason.
 _CUSTOMER_POINTS = _crud(

@@ -51,11 +51,20 @@ class DisplayPrice:
         }
 
 
+def format_money(amount: int, currency: str) -> str:
+    """An amount in minor units as people read it: `$4.50`, `$1,234.00`, `Rp 75.000`, `-$1.00`.
+    Nothing here rounds. The shop, the admin and the analytics dashboard all write money so."""
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if currency == "IDR":
+        # Indonesians group thousands with dots and write no decimals.
+        return f"{sign}Rp {amount:,}".replace(",", ".")
+    return f"{sign}${amount // 100:,}.{amount % 100:02d}"
+
+
 def usd_text(cents: int | None) -> str:
     """$1,234.56 (and -$1.00), for admins; blank for no amount."""
-    if cents is None:
-        return ""
-    return f"{'-' if cents < 0 else ''}${abs(cents) // 100:,}.{abs(cents) % 100:02d}"
+    return "" if cents is None else format_money(cents, "USD")
 
 
 def margin_text(price_cents: int, cost_cents: int) -> str:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.core import checks
 
 
@@ -12,3 +13,10 @@ class HiroamConfig(AppConfig):
         from hiroam.api.checks import check_api_settings
 
         checks.register(check_api_settings)
+
+
+class HiroamAdminConfig(AdminConfig):
+    """django.contrib.admin with HIROAM's site (hiroam.admin_site): an app's admin may add
+    pages of its own to the index, as Analytics does."""
+
+    default_site = "hiroam.admin_site.HiroamAdminSite"

@@ -59,7 +59,7 @@ except metadata.PackageNotFoundError:  # running from a checkout that was never 
 APP_VERSION = env_text("APP_VERSION", _package_version)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "hiroam.apps.HiroamAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,19 +1,8 @@
-"""Prices as people read them: `$4.50`, `$1,234.00`, `Rp 75.000`.
-
-Amounts are integers in minor units (USD cents, whole rupiah); nothing here rounds.
-"""
+"""The shop's words for amounts: data volumes, validity, flags; its currencies. Money itself is
+written by catalog.price_display.format_money (one way for the shop and the admin alike)."""
 
 CURRENCIES = ("USD", "IDR")
 DEFAULT_CURRENCY = "USD"
-
-
-def format_money(amount: int, currency: str) -> str:
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if currency == "IDR":
-        # Indonesians group thousands with dots and write no decimals.
-        return f"{sign}Rp {amount:,}".replace(",", ".")
-    return f"{sign}${amount // 100:,}.{amount % 100:02d}"
 
 
 def format_data_amount(volume_bytes: int) -> str:

@@ -1,7 +1,6 @@
 """ "Why this price", in plain words, from the same DisplayPrice the API answers with."""
 
-from catalog.price_display import DisplayPrice
-from storefront.money import format_money
+from catalog.price_display import DisplayPrice, format_money
 
 
 def why_this_price(price: DisplayPrice, currency: str) -> list[str]:

@@ -3,6 +3,7 @@
 from django import template
 
 from catalog.availability import Availability
+from catalog.price_display import format_money
 from storefront import money
 
 register = template.Library()
@@ -10,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def price(amount: int | None, currency: str) -> str:
-    return "" if amount is None else money.format_money(amount, currency)
+    return "" if amount is None else format_money(amount, currency)
 
 
 @register.filter

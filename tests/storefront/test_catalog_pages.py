@@ -19,7 +19,7 @@ def japan(**fields):
 
 
 def test_money_is_written_as_people_read_it():
-    from storefront.money import format_money
+    from catalog.price_display import format_money
 
     assert format_money(450, "USD") == "$4.50"
     assert format_money(123_456, "USD") == "$1,234.56"
