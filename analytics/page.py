@@ -100,6 +100,7 @@ def section_context(section: Section, query: QueryDict) -> dict[str, object]:
 def granularity_choices(period: Period, asked: str) -> list[tuple[str, str, bool]]:
     """(value, label, selected) for the form's select: "automatic" says what it chose."""
     automatic = automatic_granularity(period.days)
+    asked = asked.strip().lower()  # as parse_period reads it
     chosen = asked if asked in Granularity else ""
     return [("", f"Automatic ({automatic})", chosen == "")] + [
         (granularity.value, granularity.value.capitalize(), chosen == granularity.value)

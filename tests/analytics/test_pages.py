@@ -123,6 +123,24 @@ def test_the_page_shows_its_period_figures_chart_and_tables(analyst):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
 
 
+def test_the_form_shows_the_period_it_read(analyst):
+    html = analyst.get(
+        PAGE + "?start=2026-01-01&end=2026-06-30&currency=idr&granularity=Week"
+    ).content.decode()
+
+    assert 'name="start" value="2026-01-01"' in html
+    assert 'name="end" value="2026-06-30"' in html
+    assert '<option value="IDR" selected>IDR</option>' in html
+    assert '<option value="week" selected>Week</option>' in html
+
+
+def test_the_automatic_granularity_says_what_it_chose(analyst):
+    html = analyst.get(PAGE + "?start=2026-01-01&end=2026-06-30").content.decode()
+
+    assert '<option value="" selected>Automatic (month)</option>' in html
+    assert "2026-01 · This period: $1,234.56" in html  # the chart's first bucket is a month
+
+
 def test_the_section_nav_keeps_the_period(analyst):
     html = analyst.get(PAGE + "?start=2026-03-01&end=2026-03-31&currency=IDR").content.decode()
 
