@@ -19,12 +19,14 @@ Targets (issue 13): p95 < 300 ms per page; the refresh < 5 s per day of new data
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from importlib import import_module
+from pathlib import Path
 
 import requests
 from support import PRODUCTION_LIKE, ROOT, bench_environment, free_port, use_django, web_server
@@ -39,6 +41,9 @@ def main() -> None:
     parser.add_argument("--append-days", type=int, default=0, help="days of new orders to time")
     parser.add_argument("--rounds", type=int, default=20, help="requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--screenshot", metavar="DIR", help="also photograph the overview and acquisition pages"
+    )
     options = parser.parse_args()
 
     port = free_port()
@@ -127,6 +132,29 @@ def _time_pages(env: dict[str, str], port: int, options: argparse.Namespace) -> 
                 f"p50 {statistics.median(took):6.1f} ms  p95 {p95:6.1f} ms  "
                 f"max {took[-1]:6.1f} ms  {len(response.content) / 1024:6.1f} KB"
             )
+        if options.screenshot:
+            _photograph(base, query, cookie, options.screenshot)
+
+
+def _photograph(base: str, query: str, cookie: str, folder: str) -> None:
+    """Full-page pictures for the admin guide, in Debian's Chromium at a desktop width."""
+    from playwright.sync_api import sync_playwright
+
+    name, value = cookie.split("=", 1)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            chromium_sandbox=False,
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_cookies([{"name": name, "value": value, "url": base}])
+        page = context.new_page()
+        for slug in ("overview", "acquisition"):
+            page.goto(f"{base}/admin/analytics/{slug}/{query}")
+            path = Path(folder) / f"analytics-{slug}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot: {path}")
+        browser.close()
 
 
 if __name__ == "__main__":
