@@ -53,12 +53,14 @@ def referrer_host_of(value: str) -> str | None:
     text = value.strip()
     if not text:
         return ""
+    is_url = "://" in text
     try:
-        host = urlsplit(text if "://" in text else f"//{text}").hostname
+        parts = urlsplit(text if is_url else f"//{text}")
+        host, _port = parts.hostname, parts.port  # a port that is no number is refused here
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return None
-    if not host:
-        return None
+    if not host or (not is_url and parts.username is not None):
+        return None  # "mailto:ana@example.com" is no host
     host = host.rstrip(".")
     try:
         host = host.encode("idna").decode("ascii").lower()  # an IDN as its ASCII form
