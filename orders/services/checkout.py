@@ -123,8 +123,10 @@ def _place_order(
             with transaction.atomic():
                 order = _write_order(cart, email, name, code, user, points, touch, now)
                 # Last, once every row lock is held: a concurrent checkout of the same person
-                # waits here only for this transaction's end, never in a lock cycle.
-                record_first_touch(email, touch, by=TouchRecordedBy.CHECKOUT, now=now)
+                # waits here only for this transaction's end, never in a lock cycle. The person
+                # is the account when signed in (whatever address the order is sent to).
+                person = user.email if user is not None else email
+                record_first_touch(person, touch, by=TouchRecordedBy.CHECKOUT, now=now)
                 return Checkout(order, access_token_for(order.pk))
         except IntegrityError as error:
             if "order_number" not in str(error):

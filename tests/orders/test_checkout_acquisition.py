@@ -87,6 +87,22 @@ def test_a_checkout_without_a_source_is_direct_and_our_own_site_is_no_referrer(
     assert (touch.utm_source, touch.referrer_host) == ("", "")
 
 
+def test_a_signed_in_customers_first_touch_is_kept_under_their_account(
+    signed_in_client, customer, paddle_sandbox
+):
+    package = PackageFactory.create()
+
+    response = signed_in_client.post(
+        CHECKOUT,
+        checkout_body(cart(package), email="work@example.com", utm_source="partner"),
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    touch = FirstTouch.objects.get()
+    assert (touch.email_hash, touch.utm_source) == (email_hash(customer.email), "partner")
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
