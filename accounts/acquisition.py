@@ -38,9 +38,10 @@ def email_hash(email: str) -> str:
 def clean_campaign_text(value: str, *, lower: bool = False) -> str:
     """Trimmed, runs of whitespace made one space, control and invisible format characters
     removed (a NUL would not even reach PostgreSQL), cut to the column's length."""
-    text = _WHITESPACE.sub(" ", value)
-    text = "".join(char for char in text if unicodedata.category(char) not in ("Cc", "Cf"))
-    text = text.strip()
+    kept = "".join(
+        char for char in value if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+    text = _WHITESPACE.sub(" ", kept).strip()  # a tab or newline is a space, then collapsed
     if lower:
         text = text.lower()
     return text[:CAMPAIGN_TEXT_LENGTH].rstrip()
@@ -68,7 +69,7 @@ def referrer_host_of(value: str) -> str | None:
         return None
     if not _is_host_name(host):
         return None
-    if host.startswith("www.") and "." in host[4:]:
+    while host.startswith("www.") and "." in host[4:]:  # once more cleans to the same host
         host = host[4:]
     return host
 

@@ -3,13 +3,23 @@ once (by the hash of their address), whoever asks first and however many ask at 
 
 import hashlib
 import threading
+import unicodedata
 from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
-from accounts.acquisition import Touch, email_hash, own_hosts, record_first_touch
+from accounts.acquisition import (
+    Touch,
+    clean_campaign_text,
+    email_hash,
+    own_hosts,
+    record_first_touch,
+    referrer_host_of,
+)
 from accounts.models import FirstTouch, TouchRecordedBy, User
 
 REGISTER = "/api/v1/auth/register"
@@ -24,12 +34,14 @@ PASSWORD = "sunrise over Bali 2026"
         ({"medium": "E-Mail\n"}, Touch(medium="e-mail")),
         ({"campaign": "Bali  May\n2026"}, Touch(campaign="Bali May 2026")),  # case kept
         ({"source": "news\x00let\u200bter\x07"}, Touch(source="newsletter")),
+        ({"campaign": "Bali \u200b May"}, Touch(campaign="Bali May")),  # one space, not two
         ({"campaign": "x" * 150}, Touch(campaign="x" * 100)),
         ({"campaign": "a" * 99 + " b"}, Touch(campaign="a" * 99)),  # no trailing space
         ({"referrer": "https://www.Example.COM:8443/post?q=1"}, Touch(referrer_host="example.com")),
         ({"referrer": "News.Example.org"}, Touch(referrer_host="news.example.org")),
         ({"referrer": "example.com/page"}, Touch(referrer_host="example.com")),
         ({"referrer": "www.com"}, Touch(referrer_host="www.com")),  # a domain, not a prefix
+        ({"referrer": "www.www.example.com"}, Touch(referrer_host="example.com")),
         ({"referrer": "http://[2001:db8::1]:8080/"}, Touch(referrer_host="2001:db8::1")),
         ({"referrer": "https://bücher.de/"}, Touch(referrer_host="xn--bcher-kva.de")),
         ({"referrer": "android-app://com.google.android.gm/"}, Touch(referrer_host=GMAIL_APP)),
@@ -45,6 +57,36 @@ PASSWORD = "sunrise over Bali 2026"
 )
 def test_a_touch_is_cleaned_by_one_rule(given, kept):
     assert Touch.cleaned(**given) == kept
+
+
+@given(st.text(max_size=300), st.booleans())
+def test_cleaned_text_fits_its_column_and_cleaning_it_again_changes_nothing(text, lower):
+    cleaned = clean_campaign_text(text, lower=lower)
+
+    assert len(cleaned) <= 100
+    assert cleaned == cleaned.strip() and "  " not in cleaned
+    assert not [c for c in cleaned if unicodedata.category(c) in ("Cc", "Cf") and c != " "]
+    assert clean_campaign_text(cleaned, lower=lower) == cleaned
+
+
+@given(
+    st.one_of(
+        st.text(max_size=100),
+        st.builds(
+            "{}://{}{}/{}".format,
+            st.sampled_from(["http", "https", "android-app"]),
+            st.sampled_from(["", "www.", "WWW.www."]),
+            st.from_regex(r"[A-Za-z0-9][A-Za-z0-9.-]{0,40}", fullmatch=True),
+            st.text(max_size=20),
+        ),
+    )
+)
+def test_a_referrer_is_a_host_or_nothing_and_its_host_cleans_to_itself(referrer):
+    host = referrer_host_of(referrer)
+
+    if host:
+        assert len(host) <= 253 and host == host.lower() and not host.startswith("www.www.")
+        assert referrer_host_of(host) == host
 
 
 @pytest.mark.parametrize(
