@@ -31,9 +31,7 @@ class Marked:
     customers: int
 
 
-def mark_changes(
-    cursor: Any, *, since: datetime | None, funnel_from: datetime | None
-) -> Marked:
+def mark_changes(cursor: Any, *, since: datetime | None, funnel_from: datetime | None) -> Marked:
     """`funnel_from`: the first moment whose checkouts may still be counted again (older
     days of the funnel are final); None for every day."""
     drop_temporary_tables(cursor)
