@@ -28,7 +28,7 @@ class SalesDay(models.Model):
     day = models.DateField()
     currency = models.CharField(max_length=3)
     package_id = models.UUIDField()
-    source = models.CharField(max_length=100)
+    source = models.CharField(max_length=255)
     orders = models.IntegerField(default=0)
     units = models.IntegerField(default=0)
     gross_minor = models.BigIntegerField(default=0, help_text="List price x units.")
@@ -83,7 +83,7 @@ class OrdersDay(models.Model):
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
-    source = models.CharField(max_length=100)
+    source = models.CharField(max_length=255)
     orders = models.IntegerField(default=0, help_text="Paid that day.")
     units = models.IntegerField(default=0)
     revenue_minor = models.BigIntegerField(default=0)
@@ -105,7 +105,7 @@ class FunnelDay(models.Model):
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
-    source = models.CharField(max_length=100)
+    source = models.CharField(max_length=255)
     checkouts = models.IntegerField(default=0)
     paid = models.IntegerField(default=0)
     delivered = models.IntegerField(default=0)
@@ -157,7 +157,7 @@ class Customer(models.Model):
     first_paid_on = models.DateField(null=True)
     second_paid_on = models.DateField(null=True)
     first_currency = models.CharField(max_length=3, blank=True)
-    source = models.CharField(max_length=100)
+    source = models.CharField(max_length=255)
     paid_orders = models.IntegerField(default=0)
 
     class Meta:
@@ -188,7 +188,7 @@ class AcquisitionDay(models.Model):
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
-    source = models.CharField(max_length=100)
+    source = models.CharField(max_length=255)
     new_customers = models.IntegerField(default=0)
     repeat_customers = models.IntegerField(default=0)
     sign_ups = models.IntegerField(default=0)
