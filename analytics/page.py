@@ -22,7 +22,7 @@ class FigureCard:
     value: str
     previous: str
     change: str
-    direction: str  # up, down, flat or none: the change's colour
+    tone: str  # good, bad, flat or none: the change's colour
     note: str
 
 
@@ -49,14 +49,25 @@ class BlockView:
     note: str
 
 
+# (direction of the change, lower is better) -> the card's colour
+TONES = {
+    ("up", False): "good",
+    ("down", False): "bad",
+    ("up", True): "bad",
+    ("down", True): "good",
+    **{(neutral, lower): neutral for neutral in ("flat", "none") for lower in (False, True)},
+}
+
+
 def figure_card(figure: Figure) -> FigureCard:
     change, direction = change_text(figure)
+    tone = TONES[direction, figure.lower_is_better]
     return FigureCard(
         label=figure.label,
         value=number_text(figure.value, figure.kind, figure.currency),
         previous=number_text(figure.previous, figure.kind, figure.currency),
         change=change,
-        direction=direction,
+        tone=tone,
         note=figure.note,
     )
 

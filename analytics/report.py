@@ -47,6 +47,7 @@ class Figure:
     kind: Kind
     currency: str | None = None  # for Kind.MONEY
     note: str = ""
+    lower_is_better: bool = False  # refunds, expired points: a rise is bad news
 
     def __post_init__(self) -> None:
         _check_number_kind(self.kind, self.currency, self.label)

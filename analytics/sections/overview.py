@@ -37,7 +37,14 @@ def build(period: Period, now: datetime) -> Section:
             per_100(last[UNITS], last[ORDERS]),
             Kind.PER_100,
         ),
-        Figure("Refunded", this[REFUNDED], last[REFUNDED], *money, note="Given back to customers"),
+        Figure(
+            "Refunded",
+            this[REFUNDED],
+            last[REFUNDED],
+            *money,
+            note="Given back to customers",
+            lower_is_better=True,
+        ),
     )
     return Section(
         figures,

@@ -40,7 +40,13 @@ def build(period: Period, now: datetime) -> Section:
     previous_closing = previous_opening + sum(last)
     figures = (
         *(
-            Figure(LABELS[movement], abs(this[index]), abs(last[index]), Kind.COUNT)
+            Figure(
+                LABELS[movement],
+                abs(this[index]),
+                abs(last[index]),
+                Kind.COUNT,
+                lower_is_better=movement in ("expired", "clawed_back"),
+            )
             for index, movement in enumerate(MOVEMENTS[:4])
         ),
         Figure("Outstanding points", closing, previous_closing, Kind.COUNT, note="At the end"),

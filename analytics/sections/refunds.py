@@ -50,6 +50,7 @@ def build(period: Period, now: datetime) -> Section:
             given_back_before[0],
             Kind.COUNT,
             note=f"{period.currency} orders",
+            lower_is_better=True,
         ),
         Figure(
             "Given back to customers",
@@ -57,6 +58,7 @@ def build(period: Period, now: datetime) -> Section:
             given_back_before[1],
             Kind.MONEY,
             period.currency,
+            lower_is_better=True,
         ),
     )
     return Section(figures, (_by_month(period, this), _waiting(pending)))

@@ -4,6 +4,7 @@ figure's card reads, and mistakes a builder would make caught where they are mad
 import pytest
 
 from analytics.formatting import change_text, number_text
+from analytics.page import figure_card
 from analytics.report import Block, Chart, ChartKind, Column, Figure, Kind, Section, Series, Table
 
 
@@ -56,3 +57,15 @@ def test_builder_mistakes_are_caught_where_they_are_made():
     table = Table("same", "x", (), ())
     with pytest.raises(ValueError, match="repeated in a section: same"):
         Section(blocks=(Block("a", None, table), Block("b", None, table)))
+
+
+def test_a_rise_is_good_news_unless_lower_is_better():
+    revenue = figure_card(Figure("Revenue", 120, 100, Kind.MONEY, "USD"))
+    refunds = figure_card(Figure("Refunded", 120, 100, Kind.MONEY, "USD", lower_is_better=True))
+    fewer_refunds = figure_card(
+        Figure("Refunded", 80, 100, Kind.MONEY, "USD", lower_is_better=True)
+    )
+
+    assert (revenue.change, revenue.tone) == ("▲ 20.00 %", "good")
+    assert (refunds.change, refunds.tone) == ("▲ 20.00 %", "bad")
+    assert (fewer_refunds.change, fewer_refunds.tone) == ("▼ 20.00 %", "good")
