@@ -24,6 +24,7 @@ day's late events on older orders (Paddle refunds, installs, the 90-day eSIM ref
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import hmac
 import multiprocessing
@@ -87,7 +88,8 @@ def _moment(text: str) -> datetime:
 
 
 def setup_django() -> None:
-    """Configures this process on the database named by DATABASE_URL, migrated."""
+    """Configures this process on the database named by DATABASE_URL (created if missing,
+    migrated)."""
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a database of your own (it is migrated and written to).")
     env = {**os.environ, "HIROAM_READ_DOTENV": "false", "LOG_LEVEL": "WARNING"}
@@ -98,12 +100,8 @@ def setup_django() -> None:
     env.setdefault("SANDBOX_ALLOW_WITHOUT_DEBUG", "true")  # its catalogue is read in-process
     env.setdefault("DJANGO_SETTINGS_MODULE", "hiroam.settings")
     os.environ.update(env)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    for command in (["ensure_database"], ["migrate", "--no-input", "-v", "0"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -179,6 +177,9 @@ def _simulate(
     """One worker: its share of every day, then its customers' points ledger."""
     packages, weights, schedules, codes, end, days = world
     rng = random.Random(f"{seed}/{part}")
+    # Millions of live rows and customers, and no reference cycles worth collecting: the
+    # cyclic collector's full passes would grow with them and slow every day down.
+    gc.disable()
     started = time.perf_counter()
     try:
         writer = CopyWriter()
@@ -709,7 +710,9 @@ def generate_day(day: date, orders: int, *, seed: int = 13) -> dict[str, int]:
     """Adds `day`'s data to a generated database: `orders` paid orders (and the abandoned
     checkouts around them), and the late events of that day on older orders. Times stay
     within the day and before now. Answers the rows written per table."""
-    raise NotImplementedError(f"{day} {orders} {seed}")
+    import analytics_day
+
+    return analytics_day.append_day(day, orders, seed=seed)
 
 
 if __name__ == "__main__":

@@ -104,9 +104,9 @@ QUANTITY_SHARES = (0.88, 0.97)  # 1 of a package (88 %), 2 (9 %) or 3 (3 %)
 
 # ------------------------------------------------------------------------------ customers
 IDR_SHARE = 0.12  # customers paying in rupiah
-NEW_CUSTOMER_REGISTERS = 0.22  # a new buyer has (or makes) an account
+NEW_CUSTOMER_REGISTERS = 0.2  # a new buyer has (or makes) an account
 REGISTERED_LOYALTY = 3  # an account holder is this many times likelier to come back
-RETURNING_SHARE = 0.27  # paid orders placed by someone who has bought before
+RETURNING_SHARE = 0.33  # paid orders placed by someone who has bought before
 GUEST_REGISTERS_ON_RETURN = 0.12  # a returning guest makes an account this time
 SIGN_UPS_WITHOUT_PURCHASE = 0.45  # accounts that never buy, per account that does
 VERIFIED_SHARE = 0.9

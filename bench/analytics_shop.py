@@ -245,6 +245,7 @@ class ShopHistory:
         self.serial = 0
         self.tally = Tally()
         self.order_number_lane = (0, 1)
+        self.users_with_orders: set[str] = set()
 
     # -------------------------------------------------------------------- ids and numbers
     def new_id(self) -> str:
@@ -519,6 +520,8 @@ class ShopHistory:
             code, total = None, engine.order_total(lines, None, offer)
         order_id = self.new_id()
         user_id = account.user_id if account is not None else None
+        if user_id is not None:
+            self.users_with_orders.add(user_id)
         tally = self.tally
         tally.outcomes[outcome] = tally.outcomes.get(outcome, 0) + 1
         if paid:
