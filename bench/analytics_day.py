@@ -28,11 +28,33 @@ def append_day(day: date, orders: int, *, seed: int) -> dict[str, int]:
     from pricing.models import DiscountCode, PriceSchedule
     from pricing.prices import engine_schedules
 
-    begins = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    ends = min(begins + timedelta(days=1), datetime.now(UTC))
+    midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    ends = min(midnight + timedelta(days=1), datetime.now(UTC))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT order_number FROM orders_order WHERE order_number LIKE %s",
+            [f"ORD-{day:%Y%m%d}-%"],
+        )
+        numbers = {row[0] for row in cursor.fetchall()}
+        # A day appended to already goes on after what is there (the ledger stays in order).
+        cursor.execute(
+            """
+            SELECT greatest(
+                (SELECT max(updated_at) FROM orders_order WHERE updated_at >= %(day)s),
+                (SELECT max(updated_at) FROM orders_esimprofile WHERE updated_at >= %(day)s),
+                (SELECT max(created_at) FROM points_pointstransaction WHERE created_at >= %(day)s)
+            )
+            """,
+            {"day": midnight},
+        )
+        latest = cursor.fetchone()[0]
+    begins = max(midnight, latest + timedelta(milliseconds=1)) if latest else midnight
     if ends <= begins:
-        raise ValueError(f"{day} has not begun yet")
-    rng = random.Random(f"{seed}/day/{day}")
+        raise ValueError(f"Nothing of {day} is left to add (it ends at {ends}).")
+    # Appending the same day again draws other ids and numbers: the count of the day's orders
+    # so far goes into the seed and into every serial (emails, eSIM numbers).
+    run = len(numbers)
+    rng = random.Random(f"{seed}/day/{day}/{run}")
     packages, weights = data.load_catalogue(begins - timedelta(days=730), rng)
     stored = {row.code: str(row.pk) for row in DiscountCode.objects.all()}
     codes = []
@@ -43,19 +65,15 @@ def append_day(day: date, orders: int, *, seed: int) -> dict[str, int]:
     schedules = {str(package_id): rows for package_id, rows in grouped.items()}
     writer = data.CopyWriter()
     history = data.new_history(
-        rng, packages, weights, schedules, codes, ends, writer, f"d{day:%y%m%d}"
+        rng, packages, weights, schedules, codes, ends, writer, f"d{day:%y%m%d}.{run}."
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT order_number FROM orders_order WHERE order_number LIKE %s",
-            [f"ORD-{day:%Y%m%d}-%"],
-        )
-        history.order_numbers.update(row[0] for row in cursor.fetchall())
+    history.order_numbers.update(numbers)
+    history.since = begins if begins > midnight else None
     loader = Accounts(history)
     loader.load_returning(begins)
     refunded = refund_orders(history, loader, begins, ends, round(orders * mix.REFUNDED_SHARE))
     esims = refund_unused_esims(history, loader, begins, ends)
-    installed, lapsed = install_and_lapse(day, begins, ends)
+    installed, lapsed = install_and_lapse(f"{day}/{run}", begins, ends)
     sign_ups = (
         orders
         * (1 - mix.RETURNING_SHARE)
@@ -270,8 +288,8 @@ def refund_unused_esims(
     """The 90-day job's run of the day: every eSIM never installed whose 90 days are over."""
     from django.db import connection
 
-    run = begins.replace(hour=shop.REFUND_JOB_AT.hour, minute=shop.REFUND_JOB_AT.minute)
-    if run > ends:
+    run = datetime.combine(begins.date(), shop.REFUND_JOB_AT, tzinfo=UTC)
+    if not begins <= run <= ends:  # the day's run is still to come, or done already
         return 0
     rng = history.rng
     with connection.cursor() as cursor:
@@ -316,7 +334,7 @@ def refund_unused_esims(
     return len(rows)
 
 
-def install_and_lapse(day: date, begins: datetime, ends: datetime) -> tuple[int, int]:
+def install_and_lapse(draw: str, begins: datetime, ends: datetime) -> tuple[int, int]:
     """eSIMs delivered in the last 25 days and not installed yet: about one in ten is
     installed today. eSIMs in use whose validity ends today: expired."""
     from django.db import connection
@@ -345,7 +363,7 @@ def install_and_lapse(day: date, begins: datetime, ends: datetime) -> tuple[int,
             WHERE p.id = c.id AND oi.id = p.order_item_id AND i.id = oi.package_id
               AND c.at + interval '2 minutes' < %(ends)s
             """,
-            {"begins": begins, "ends": ends, "span": span, "day": str(day)},
+            {"begins": begins, "ends": ends, "span": span, "day": draw},
         )
         installed = cursor.rowcount
         cursor.execute(

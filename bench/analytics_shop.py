@@ -246,6 +246,7 @@ class ShopHistory:
         self.tally = Tally()
         self.order_number_lane = (0, 1)
         self.users_with_orders: set[str] = set()
+        self.since: datetime | None = None  # checkouts of a day come after this, if set
 
     # -------------------------------------------------------------------- ids and numbers
     def new_id(self) -> str:
@@ -341,13 +342,19 @@ class ShopHistory:
         purchase, in time order, with the points events due meanwhile."""
         rng = self.rng
         plan: list[tuple[datetime, str, Any]] = []
-        until = self.end
+        until, since = self.end, self.since
+
+        def moment() -> datetime:
+            if since is None:
+                return mix.moment_in(day, rng, until)
+            return since + (until - since) * rng.random()  # the rest of a day begun already
+
         for _ in range(paid_orders):
-            plan.append((mix.moment_in(day, rng, until), "paid", None))
+            plan.append((moment(), "paid", None))
         for _ in range(round(paid_orders * mix.ABANDONED_PER_PAID + rng.random() - 0.5)):
-            plan.append((mix.moment_in(day, rng, until), "abandoned", None))
+            plan.append((moment(), "abandoned", None))
         for _ in range(sign_ups):
-            plan.append((mix.moment_in(day, rng, until), "sign_up", None))
+            plan.append((moment(), "sign_up", None))
         plan.sort(key=lambda entry: entry[0])
         for moment, kind, _ in plan:
             self.run_events_until(moment)
