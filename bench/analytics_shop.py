@@ -344,17 +344,17 @@ class ShopHistory:
         plan: list[tuple[datetime, str, Any]] = []
         until, since = self.end, self.since
 
-        def moment() -> datetime:
+        def draw() -> datetime:
             if since is None:
                 return mix.moment_in(day, rng, until)
             return since + (until - since) * rng.random()  # the rest of a day begun already
 
         for _ in range(paid_orders):
-            plan.append((moment(), "paid", None))
+            plan.append((draw(), "paid", None))
         for _ in range(round(paid_orders * mix.ABANDONED_PER_PAID + rng.random() - 0.5)):
-            plan.append((moment(), "abandoned", None))
+            plan.append((draw(), "abandoned", None))
         for _ in range(sign_ups):
-            plan.append((moment(), "sign_up", None))
+            plan.append((draw(), "sign_up", None))
         plan.sort(key=lambda entry: entry[0])
         for moment, kind, _ in plan:
             self.run_events_until(moment)
