@@ -299,6 +299,8 @@ class ShopHistory:
         verified_at = verified if self.rng.random() < mix.VERIFIED_SHARE else None
         if customer.completed:  # had bought as a guest: proves the address to link them
             verified_at = verified
+        if verified > self.end:  # the link is not opened yet
+            verified_at = None
         self.emit(
             "accounts_user",
             (user_id, UNUSABLE_PASSWORD, False, customer.email, customer.name, "", False,
@@ -634,6 +636,7 @@ class ShopHistory:
             times["updated"] = created
         else:  # expired by the sweeper, a few minutes after its window
             times["updated"] = expires + timedelta(seconds=rng.uniform(0, 300))
+        times["updated"] = min(end, times["updated"])  # type: ignore[type-var]
         return times
 
     def emit_payment_refund(self, order_id: str, amount: int, refunded_at: datetime) -> None:
