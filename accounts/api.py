@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import email_verification, services
+from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.me_api import signed_in_customer
 from accounts.models import User
 from hiroam.api.throttling import email_in_body
@@ -54,7 +55,7 @@ class RegisterView(APIView):
     authentication_classes = ()
     throttle_scope = "register"
 
-    class RegisterInput(serializers.Serializer):
+    class RegisterInput(AcquisitionInput):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
         full_name = serializers.CharField(
@@ -65,7 +66,13 @@ class RegisterView(APIView):
     def post(self, request: Request) -> Response:
         data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.register_customer(**data.validated_data)
+        values = data.validated_data
+        user = services.register_customer(
+            email=values["email"],
+            password=values["password"],
+            full_name=values["full_name"],
+            touch=touch_from(values, request),
+        )
         return Response(_tokens_body(user, services.issue_tokens(user)), status=201)
 
 

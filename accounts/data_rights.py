@@ -1,11 +1,11 @@
 """A customer's data rights (plan section 24.3): a copy of everything we hold about them, and
 erasure.
 
-Accounts holds only the account and the profile; orders, emails, promo code uses and the points
-ledger live in apps above it, which accounts may not import. Those apps register a section here
-when they load (their AppConfig.ready()): a name, how to export what they hold about a customer
-and how to erase it, and what makes an erasure wait. The export and the erasure below then cover
-every app without knowing them.
+Accounts holds the account, the profile and the person's first touch; orders, emails, promo
+code uses and the points ledger live in apps above it, which accounts may not import. Those apps
+register a section here when they load (their AppConfig.ready()): a name, how to export what
+they hold about a customer and how to erase it, and what makes an erasure wait. The export and
+the erasure below then cover every app without knowing them.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts.models import AdminAuditEntry, CustomerProfile, User
+from accounts.acquisition import email_hash
+from accounts.models import AdminAuditEntry, CustomerProfile, FirstTouch, TouchRecordedBy, User
 from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
 
 
@@ -41,7 +42,7 @@ class DataSection:
     check_erasable: Callable[[User], None] | None = None
 
 
-_OWN_KEYS = frozenset({"exported_at", "account", "profile"})
+_OWN_KEYS = frozenset({"exported_at", "account", "profile", "first_touch"})
 _sections: dict[str, DataSection] = {}
 
 
@@ -74,6 +75,7 @@ def export_customer_data(*, user: User, now: datetime) -> dict[str, Any]:
             "last_login": user.last_login,
         },
         "profile": _profile_data(profile) if profile is not None else None,
+        "first_touch": _first_touch_data(user),
         **{section.name: section.export(user) for section in data_sections()},
     }
 
@@ -95,6 +97,29 @@ def _profile_data(profile: CustomerProfile) -> dict[str, Any]:
         "updated_at",
     )
     return {name: getattr(profile, name) for name in fields}
+
+
+def _first_touch_of(user: User) -> FirstTouch | None:
+    """The address's first touch, if it is this account's: the address is verified (its
+    guest checkouts are the customer's), or the touch was kept when this account signed up.
+    Until then it may be a stranger's, who used the address first."""
+    touch = FirstTouch.objects.filter(email_hash=email_hash(user.email)).first()
+    if touch is None or user.email_verified_at is not None:
+        return touch
+    own_sign_up = touch.recorded_by == TouchRecordedBy.SIGN_UP
+    return touch if own_sign_up and touch.recorded_at >= user.date_joined else None
+
+
+def _first_touch_data(user: User) -> dict[str, Any] | None:
+    touch = _first_touch_of(user)
+    if touch is None:
+        return None
+    fields = ("utm_source", "utm_medium", "utm_campaign", "referrer_host")
+    return {
+        **{name: getattr(touch, name) for name in fields},
+        "recorded_at": touch.recorded_at,
+        "recorded_by": touch.recorded_by,
+    }
 
 
 # ---------------------------------------------------------------------------- erasure
@@ -150,6 +175,11 @@ def erase_customer(*, user_id: Any, requested_by: User | None, now: datetime) ->
         counts["refresh_tokens_revoked"] = _revoke_refresh_tokens(user)
         _scrub_earlier_audit_entries(user)
         counts["profiles_deleted"] = CustomerProfile.objects.filter(user=user).delete()[0]
+        # Whoever's it was (a stranger's guest checkout under an unverified address included):
+        # campaign figures lose a row, no one loses data of theirs.
+        counts["first_touches_deleted"] = FirstTouch.objects.filter(
+            email_hash=email_hash(user.email)
+        ).delete()[0]
         erased_id = user.pk
         user.delete()
         _record_erasure(erased_id, requested_by=requested_by, counts=counts, now=now)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -17,8 +18,9 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.acquisition import Touch, record_first_touch
 from accounts.email_verification import queue_verification_email
-from accounts.models import CustomerProfile, User, normalize_email_address
+from accounts.models import CustomerProfile, TouchRecordedBy, User, normalize_email_address
 from accounts.roles import Role
 from hiroam.api.errors import ConflictError, DomainError, ErrorCode
 
@@ -40,7 +42,12 @@ class InvalidTokenError(DomainError):
     message = "The token is invalid or has expired."
 
 
-def register_customer(*, email: str, password: str, full_name: str = "") -> User:
+def register_customer(
+    *, email: str, password: str, full_name: str = "", touch: Touch | None = None
+) -> User:
+    """`touch`: where the customer came from; kept as their first touch unless an earlier
+    checkout under this address already kept one."""
+    now = timezone.now()
     email = normalize_email_address(email)
     candidate = User(email=email, full_name=full_name)
     try:
@@ -53,7 +60,10 @@ def register_customer(*, email: str, password: str, full_name: str = "") -> User
         raise EmailTakenError()
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, full_name=full_name)
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name, date_joined=now
+            )
+            record_first_touch(email, touch or Touch(), by=TouchRecordedBy.SIGN_UP, now=now)
             # Registering alone proves nothing about the address: guest orders under it join
             # the account only once the link in this email is opened.
             queue_verification_email(user=user)

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "storefront.middleware.VisitSourceMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hiroam.api.throttling.RateLimitHeadersMiddleware",
 ]

@@ -132,6 +132,9 @@ class RefundInline(ReadOnlyInline):
     )
 
 
+ACQUISITION = ("utm_source", "utm_medium", "utm_campaign", "referrer_host")
+
+
 @admin.register(Order)
 class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     list_display = (
@@ -176,6 +179,21 @@ class OrderAdmin(AuditedAdminMixin, ReadOnlyModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = [f.name for f in Order._meta.fields if f.name not in self.exclude]
         return [*fields, *self.readonly_fields]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [name for name in self.get_fields(request, obj) if name not in ACQUISITION]
+        return [
+            (None, {"fields": fields}),
+            (
+                "Where the customer came from",
+                {
+                    "fields": ACQUISITION,
+                    "description": "The campaign (utm_*) and referring site of the visit that "
+                    "placed the order: the latest that brought the visitor to the shop, or "
+                    "what the app sent. All empty: a direct visit.",
+                },
+            ),
+        ]
 
     @admin.display(description="total", ordering="total_cents")
     def total(self, order: Order) -> str:

@@ -17,8 +17,9 @@ from typing import Any
 from django.db.models import F, Model, Q, QuerySet, Value
 from django.db.models.functions import Replace
 
+from accounts.acquisition import email_hash
 from accounts.data_rights import DataSection, scrub_audit_entries
-from accounts.models import User, normalize_email_address
+from accounts.models import FirstTouch, User, normalize_email_address
 from hiroam.api.errors import ConflictError, ErrorCode
 from orders.models import EmailLog, Order, OrderStatus, PaymentRefund, WebhookLog
 from orders.selectors import orders_about_customer
@@ -65,6 +66,10 @@ _ORDER_FIELDS = (
     "points_redeemed",
     "points_earned",
     "paddle_transaction_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "referrer_host",
     "created_at",
     "paid_at",
     "completed_at",
@@ -254,7 +259,19 @@ def anonymise_guest_orders(order_ids: Iterable[Any], now: datetime) -> dict[str,
         )
         for kind, count in touched.items():
             counts[kind] = counts.get(kind, 0) + count
+        forgotten = _forget_first_touch_once_unknown(address)
+        counts["first_touches_deleted"] = counts.get("first_touches_deleted", 0) + forgotten
     return counts
+
+
+def _forget_first_touch_once_unknown(address: str) -> int:
+    """A guest's first touch goes with the last order that still names them, unless the
+    address is an account's (erased with the account, 24.3)."""
+    if Order.objects.filter(customer_email=address).exists():
+        return 0
+    if User.objects.filter(email__iexact=address).exists():
+        return 0
+    return FirstTouch.objects.filter(email_hash=email_hash(address)).delete()[0]
 
 
 def _anonymise_orders(

@@ -270,6 +270,7 @@ class Line:
     unit_price_cents: int  # the original (base) price
     unit_discount_cents: int = 0  # the product discount per unit (from the package's schedule)
     schedule_name: str = ""
+    schedule_id: str = ""  # the schedule that set unit_discount_cents (kept with the order)
 
 
 # Why a promo code took nothing off: stable texts, so callers can tell the cases apart.

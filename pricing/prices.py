@@ -240,13 +240,16 @@ def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) ->
         # A line's unit price is what the customer would pay without the schedule: the base
         # price, or an override above it (an override may raise a price; that is no discount).
         unit_price = max(price.original.usd_cents, price.final.usd_cents)
+        # The schedule is named on the line when it took something off, as the breakdown says.
+        discounted_by = price.schedule if price.has_discount else None
         lines.append(
             engine.Line(
                 package_id=str(package.pk),
                 quantity=quantity,
                 unit_price_cents=unit_price,
                 unit_discount_cents=unit_price - price.final.usd_cents,
-                schedule_name=price.schedule.name if price.has_discount and price.schedule else "",
+                schedule_name=discounted_by.name if discounted_by else "",
+                schedule_id=discounted_by.id if discounted_by else "",
             )
         )
     return lines

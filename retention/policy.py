@@ -256,9 +256,9 @@ POLICY: tuple[Rule, ...] = (
         action=Action.KEEP,
         kept_for="until erased",
         reason="Plan silent. Pseudonymous: the email's MD5, never the address, with the "
-        "campaign that first brought the person. It is what acquisition reports count, so it "
-        "lives as long as the person's orders do, and goes with them on erasure (24.3): with "
-        "the account, or with a guest's data when a guest asks.",
+        "campaign that first brought the person; what acquisition reports count. Deleted with "
+        "the account on erasure (24.3), and with a guest's last named order when the guest "
+        "contacts rule above anonymises it.",
         legal_basis=LEGITIMATE_INTEREST,
     ),
     Rule(

@@ -1,11 +1,13 @@
-"""What the shop remembers about a visitor: the currency prices are shown in, and the guest
-orders this browser placed (so the page Paddle returns to opens without the secret link)."""
+"""What the shop remembers about a visitor: the currency prices are shown in, the guest
+orders this browser placed (so the page Paddle returns to opens without the secret link), and
+the campaign or site that last brought them (what their order is attributed to)."""
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from accounts.acquisition import Touch, own_hosts
 from storefront.money import CURRENCIES, DEFAULT_CURRENCY
 
 CURRENCY_COOKIE = "currency"
@@ -13,6 +15,8 @@ CURRENCY_COOKIE_SECONDS = 365 * 24 * 3600
 GUEST_ORDERS_KEY = "guest_orders"  # session: {order id: [access token, placed at]}
 MAX_REMEMBERED_ORDERS = 20
 GUEST_ORDER_ACCESS = timedelta(hours=2)
+TOUCH_KEY = "touch"  # session: the latest touch that was not a direct visit (Touch.as_dict)
+CAMPAIGN_PARAMETERS = ("utm_source", "utm_medium", "utm_campaign")
 
 
 def visitor_currency(request: HttpRequest) -> str:
@@ -57,3 +61,20 @@ def guest_order_token(request: HttpRequest, order_id: str, *, now: datetime) -> 
     if now - datetime.fromisoformat(placed_at) > GUEST_ORDER_ACCESS:
         return None
     return str(token)
+
+
+def remember_touch(request: HttpRequest) -> None:
+    """A landing with utm_* parameters or another site's Referer replaces the touch kept so
+    far (the last campaign that brought the visitor gets the order); a direct visit or a page
+    reached from our own pages keeps it. The session is written only when the touch changes."""
+    referer = request.headers.get("Referer", "")
+    if not referer and not any(name in request.GET for name in CAMPAIGN_PARAMETERS):
+        return  # most requests: nothing to learn, and the session is not even read
+    touch = Touch.from_visit(request.GET, referer, own=own_hosts(request.get_host()))
+    if not touch.is_direct and request.session.get(TOUCH_KEY) != touch.as_dict():
+        request.session[TOUCH_KEY] = touch.as_dict()
+
+
+def visitor_touch(request: HttpRequest) -> Touch:
+    """What brought this visitor, as their checkout or sign-up records it (direct if nothing)."""
+    return Touch.from_dict(request.session.get(TOUCH_KEY))

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.models import User
 from hiroam.api.throttling import email_in_body
 from orders import selectors
@@ -150,7 +151,7 @@ class ValidateDiscountView(APIView):
         return Response(validated_code_body(validated))
 
 
-class CheckoutInput(serializers.Serializer[Any]):
+class CheckoutInput(AcquisitionInput):
     items = serializers.ListField(child=CartItemInput(), min_length=1, max_length=MAX_CART_ITEMS)
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -251,6 +252,7 @@ class CheckoutView(APIView):
             code=data.validated_data["code"] or None,
             user=request.user if isinstance(request.user, User) else None,
             points=data.validated_data["points"],
+            touch=touch_from(data.validated_data, request),
             now=timezone.now(),
         )
         return Response(checkout_body(checkout), status=201)

@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from accounts.models import User, normalize_email_address
+from accounts.acquisition import Touch, record_first_touch
+from accounts.models import TouchRecordedBy, User, normalize_email_address
 from hiroam.api.errors import DomainError, ErrorCode
 from hiroam.integrations.errors import ProviderError
 from hiroam.integrations.paddle import paddle_client
@@ -69,16 +70,25 @@ def create_checkout(
     user: User | None,
     now: datetime,
     points: int = 0,
+    touch: Touch | None = None,
 ) -> Checkout:
     """`points`: at most this many of the signed-in customer's points pay part of the order
-    (see `points_offer` for how much they may)."""
+    (see `points_offer` for how much they may). `touch`: where the customer came from, kept
+    on the order and, if the customer has none yet, as their first touch (None: direct)."""
     if points and user is None:
         raise DomainError(
             "Sign in to pay with points.", code=ErrorCode.UNAUTHORIZED, status_code=401
         )
     cart = priced_cart(items, now)
     checkout = _place_order(
-        cart, email=email, name=name, code=code, user=user, points=points, now=now
+        cart,
+        email=email,
+        name=name,
+        code=code,
+        user=user,
+        points=points,
+        touch=touch or Touch(),
+        now=now,
     )
     _open_payment(checkout.order)
     queue_order_confirmation(checkout.order)
@@ -104,13 +114,19 @@ def _place_order(
     code: str | None,
     user: User | None,
     points: int,
+    touch: Touch,
     now: datetime,
 ) -> Checkout:
     email = normalize_email_address(email)
     for _attempt in range(3):  # an order number drawn twice (1 in 33 million a day) retries
         try:
             with transaction.atomic():
-                order = _write_order(cart, email, name, code, user, points, now)
+                order = _write_order(cart, email, name, code, user, points, touch, now)
+                # Last, once every row lock is held: a concurrent checkout of the same person
+                # waits here only for this transaction's end, never in a lock cycle. The person
+                # is the account when signed in (whatever address the order is sent to).
+                person = user.email if user is not None else email
+                record_first_touch(person, touch, by=TouchRecordedBy.CHECKOUT, now=now)
                 return Checkout(order, access_token_for(order.pk))
         except IntegrityError as error:
             if "order_number" not in str(error):
@@ -125,6 +141,7 @@ def _write_order(
     code: str | None,
     user: User | None,
     points: int,
+    touch: Touch,
     now: datetime,
 ) -> Order:
     quantities = {line.package_id: line.quantity for line in cart.lines}
@@ -174,6 +191,10 @@ def _write_order(
         pricing_breakdown=total.breakdown(),
         priced_at=now,
         access_token_hash=hash_access_token(access_token_for(order_id)),
+        utm_source=touch.source,
+        utm_medium=touch.medium,
+        utm_campaign=touch.campaign,
+        referrer_host=touch.referrer_host,
         created_at=now,
         expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
     )
@@ -192,6 +213,7 @@ def _write_order(
             code_discount_cents=line.code_discount_cents,
             points_discount_cents=line.points_discount_cents,
             schedule_name=line.line.schedule_name,
+            price_schedule_id=line.line.schedule_id or None,
             created_at=now,
         )
         for line in total.lines

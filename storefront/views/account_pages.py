@@ -26,6 +26,7 @@ from orders.selectors import orders_for_customer
 from points.selectors import ledger_for_customer, points_summary
 from storefront.forms import DeleteAccountForm, PasswordResetRequestForm, SignInForm, SignUpForm
 from storefront.limits import over_limit
+from storefront.visitor import visitor_touch
 
 ORDERS_PER_PAGE = 10
 LEDGER_PER_PAGE = 25
@@ -71,6 +72,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
+                touch=visitor_touch(request),
             )
         except DomainError as error:
             details = error.details if isinstance(error.details, dict) else {}

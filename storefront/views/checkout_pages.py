@@ -25,7 +25,7 @@ from storefront.forms import CheckoutForm
 from storefront.limits import over_limit
 from storefront.pricing import PricedBasket, price_basket
 from storefront.views.basket_pages import tell_about_removed_lines
-from storefront.visitor import remember_guest_order
+from storefront.visitor import remember_guest_order, visitor_touch
 
 # A checkout form is placed once: its nonce is claimed by the first Pay (a double click, a
 # reload after a slow answer), and the second waits for the first's order instead of placing
@@ -102,6 +102,7 @@ def _pay(
             code=form.cleaned_data["code"].strip() or None,
             user=user,
             points=(form.cleaned_data.get("points") or 0) if user else 0,
+            touch=visitor_touch(request),
             now=timezone.now(),
         )
     except DomainError as error:

@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from accounts.models import AdminAuditEntry, CustomerProfile, User
+from accounts.models import AdminAuditEntry, CustomerProfile, FirstTouch, User
 from orders.data_rights import ERASED_EMAIL
 from orders.models import (
     EmailLog,
@@ -61,6 +61,7 @@ def _everything():
         "audit": list(AdminAuditEntry.objects.order_by("pk").values()),
         "payment_events": list(WebhookLog.objects.order_by("pk").values()),
         "revoked_tokens": BlacklistedToken.objects.count(),
+        "first_touches": list(FirstTouch.objects.order_by("pk").values()),
     }
 
 

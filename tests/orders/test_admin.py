@@ -54,6 +54,19 @@ def test_an_order_page_is_read_only_with_its_breakdown(manager):
     assert order.total_cents == 999
 
 
+def test_an_order_page_shows_where_the_customer_came_from(manager):
+    order = OrderFactory.create(
+        utm_source="newsletter", utm_campaign="Bali-May", referrer_host="mail.example"
+    )
+
+    page = manager.get(f"{ORDERS}{order.pk}/change/").content.decode()
+
+    assert "Where the customer came from" in page
+    for value in ("newsletter", "Bali-May", "mail.example"):
+        assert value in page
+    assert 'name="utm_source"' not in page  # shown, not editable
+
+
 def test_cancelling_an_unpaid_order_releases_it_and_is_audited(manager):
     order = OrderFactory.create()
 
