@@ -140,7 +140,8 @@ IDR_EMAIL_DOMAINS = (("gmail.com", 70), ("yahoo.co.id", 15), ("yahoo.com", 8), (
 # ------------------------------------------------------------------------------ sources
 @dataclass(frozen=True)
 class Touch:
-    """Where a visit came from, as checkout records it: UTM fields and the referring host."""
+    """Where a visit came from, as checkout records it (accounts.acquisition cleans it: source
+    and medium lower-cased, the referring host bare, without a leading www.)."""
 
     utm_source: str = ""
     utm_medium: str = ""
@@ -156,7 +157,7 @@ class Touch:
 DIRECT = Touch()
 PARTNERS = (
     ("wanderlustnotes", "wanderlustnotes.com", "WANDER10"),
-    ("asiatraveltips", "www.asiatraveltips.net", "ASIATIPS10"),
+    ("asiatraveltips", "asiatraveltips.net", "ASIATIPS10"),
     ("nomadbudget", "nomadbudget.blog", "NOMAD15"),
     ("backpackerdiary", "backpackerdiary.org", "BACKPACK10"),
 )
@@ -188,13 +189,13 @@ REPEAT_MIX = (
 def touch(kind: str, moment: datetime, rng: random.Random) -> Touch:
     quarter = f"{moment.year}q{(moment.month - 1) // 3 + 1}"
     if kind == "google_cpc":
-        return Touch("google", "cpc", rng.choice(GOOGLE_CAMPAIGNS), "www.google.com")
+        return Touch("google", "cpc", rng.choice(GOOGLE_CAMPAIGNS), "google.com")
     if kind == "google_brand":
-        return Touch("google", "cpc", "brand", "www.google.com")
+        return Touch("google", "cpc", "brand", "google.com")
     if kind == "google_organic":
-        return Touch(referrer_host="www.google.com")
+        return Touch(referrer_host="google.com")
     if kind == "bing_cpc":
-        return Touch("bing", "cpc", rng.choice(GOOGLE_CAMPAIGNS[:3]), "www.bing.com")
+        return Touch("bing", "cpc", rng.choice(GOOGLE_CAMPAIGNS[:3]), "bing.com")
     if kind in ("facebook", "instagram", "tiktok"):
         medium = "paid_social" if kind != "instagram" or rng.random() < 0.6 else "social"
         host = {"facebook": "m.facebook.com", "instagram": "l.instagram.com"}.get(kind, "")
