@@ -169,16 +169,22 @@ class Customer(models.Model):
 
 
 class CustomerMonth(models.Model):
-    """A customer's paid orders in one calendar month: the activity a cohort table counts."""
+    """A customer's paid orders in one calendar month: the activity a cohort table counts,
+    with the customer's cohort (month and currency of their first purchase) beside it, so a
+    cell of the table is one index range."""
 
     key = models.CharField(max_length=64)
     month = models.DateField()
     orders = models.IntegerField()
+    cohort = models.DateField()
+    currency = models.CharField(max_length=3)
 
     class Meta:
         db_table = "analytics_customer_month"
         constraints = [models.UniqueConstraint(fields=["key", "month"], name="customer_month_once")]
-        indexes = [models.Index(fields=["month"], name="customer_month_by_month")]
+        indexes = [
+            models.Index(fields=["cohort", "currency", "month"], name="customer_month_by_cell")
+        ]
 
 
 class AcquisitionDay(models.Model):

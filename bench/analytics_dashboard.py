@@ -39,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="time a rebuild first")
     parser.add_argument("--append-days", type=int, default=0, help="days of new orders to time")
+    parser.add_argument("--orders-a-day", type=int, default=1_400, help="orders in each new day")
     parser.add_argument("--rounds", type=int, default=20, help="requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
@@ -63,7 +64,10 @@ def main() -> None:
     for _ in range(options.append_days):
         day = _newest_order_day() + timedelta(days=1)
         subprocess.run(
-            [sys.executable, "bench/analytics_data.py", "--append-day", day.isoformat()],
+            [
+                *(sys.executable, "bench/analytics_data.py", "--append-day", day.isoformat()),
+                *("--orders", str(options.orders_a_day)),
+            ],
             cwd=ROOT,
             env=env,
             check=True,

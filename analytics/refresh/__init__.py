@@ -70,6 +70,8 @@ def _run(*, now: datetime, rebuild: bool) -> RefreshOutcome:
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        # Compiling queries (JIT) costs more than the short aggregates here ever save.
+        cursor.execute("SET LOCAL jit = off")
         state, _ = RefreshState.objects.select_for_update().get_or_create(pk=1)
         rebuild = rebuild or state.watermark is None
         if rebuild:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.refresh.scope import SOURCE, add_days
+from analytics.refresh.scope import SOURCE, add_days, during
 
 _ORDER_FIELDS = f"o.id, o.paid_at, o.currency_code, {SOURCE} AS source"
 
-_MONTHS_AFTER = """((EXTRACT(YEAR FROM m.month) * 12 + EXTRACT(MONTH FROM m.month))
+_MONTHS_AFTER = """((EXTRACT(YEAR FROM d.month) * 12 + EXTRACT(MONTH FROM d.month))
     - (EXTRACT(YEAR FROM d.cohort) * 12 + EXTRACT(MONTH FROM d.cohort)))::int"""
 
+# The cohort table's cells a customer counts in: their cohort's, for each month they bought.
+_THEIR_CELLS = """INSERT INTO dirty_cells (cohort, currency, month)
+    SELECT DISTINCT m.cohort, m.currency, m.month
+    FROM analytics_customer_month m JOIN dirty_customers k ON k.key = m.key
+    ON CONFLICT DO NOTHING"""
+
 BEFORE = (
-    """INSERT INTO dirty_cohorts (cohort, currency)
-        SELECT DISTINCT date_trunc('month', c.first_paid_on)::date, c.first_currency
-        FROM analytics_customer c JOIN dirty_customers k ON k.key = c.key
-        WHERE c.first_paid_on IS NOT NULL ON CONFLICT DO NOTHING""",
+    _THEIR_CELLS,
     "DELETE FROM analytics_customer c USING dirty_customers k WHERE c.key = k.key",
     "DELETE FROM analytics_customer_month c USING dirty_customers k WHERE c.key = k.key",
 )
@@ -58,45 +61,44 @@ RECOMPUTE = (
         ) f ON f.key = k.key
         LEFT JOIN accounts_firsttouch t ON t.email_hash = md5(COALESCE(u.email, k.email))
         WHERE u.id IS NOT NULL OR f.key IS NOT NULL""",
-    """INSERT INTO analytics_customer_month (key, month, orders)
-        SELECT key, date_trunc('month', paid_at AT TIME ZONE 'UTC')::date, count(*)
-        FROM customer_orders GROUP BY 1, 2""",
-    """INSERT INTO dirty_cohorts (cohort, currency)
-        SELECT DISTINCT date_trunc('month', c.first_paid_on)::date, c.first_currency
-        FROM analytics_customer c JOIN dirty_customers k ON k.key = c.key
-        WHERE c.first_paid_on IS NOT NULL ON CONFLICT DO NOTHING""",
+    """INSERT INTO analytics_customer_month (key, month, orders, cohort, currency)
+        SELECT o.key, date_trunc('month', o.paid_at AT TIME ZONE 'UTC')::date, count(*),
+            date_trunc('month', c.first_paid_on)::date, c.first_currency
+        FROM customer_orders o JOIN analytics_customer c ON c.key = o.key
+        GROUP BY 1, 2, 4, 5""",
+    _THEIR_CELLS,
 )
 
 AFTER = (
-    "DELETE FROM analytics_acquisition_day a USING dirty_acquisition_days d WHERE a.day = d.day",
-    """INSERT INTO analytics_acquisition_day (day, currency, source, new_customers,
-            repeat_customers, sign_ups, converted_sign_ups)
-        SELECT day, currency, source, sum(new), sum(again), sum(signed_up), sum(converted)
-        FROM (
-            SELECT c.first_paid_on AS day, c.first_currency AS currency, c.source, 1 AS new,
-                (c.second_paid_on IS NOT NULL)::int AS again, 0 AS signed_up, 0 AS converted
-            FROM dirty_acquisition_days d JOIN analytics_customer c ON c.first_paid_on = d.day
-            UNION ALL
-            SELECT c.registered_on, c.first_currency, c.source, 0, 0, 1,
-                (c.first_paid_on IS NOT NULL)::int
-            FROM dirty_acquisition_days d JOIN analytics_customer c ON c.registered_on = d.day
-        ) AS counted
-        GROUP BY day, currency, source""",
-    """DELETE FROM analytics_cohort_cell c USING dirty_cohorts d
-        WHERE c.cohort = d.cohort AND c.currency = d.currency""",
+    f"""DELETE FROM analytics_cohort_cell c USING dirty_cells d
+        WHERE c.cohort = d.cohort AND c.currency = d.currency
+          AND c.months_after = {_MONTHS_AFTER}""",
     f"""INSERT INTO analytics_cohort_cell (cohort, currency, months_after, customers)
         SELECT d.cohort, d.currency, {_MONTHS_AFTER}, count(*)
-        FROM dirty_cohorts d
-        JOIN analytics_customer c
-          ON c.first_paid_on >= d.cohort
-         AND c.first_paid_on < (d.cohort + interval '1 month')::date
-         AND c.first_currency = d.currency
-        JOIN analytics_customer_month m ON m.key = c.key
+        FROM dirty_cells d
+        JOIN analytics_customer_month m
+          ON m.cohort = d.cohort AND m.currency = d.currency AND m.month = d.month
         GROUP BY 1, 2, 3""",
 )
 
 _THEIR_DAYS = """SELECT c.{column} FROM analytics_customer c
     JOIN dirty_customers k ON k.key = c.key"""
+
+
+def _acquisition(first_paid: str, registered: str) -> str:
+    return f"""INSERT INTO analytics_acquisition_day (day, currency, source, new_customers,
+            repeat_customers, sign_ups, converted_sign_ups)
+        SELECT day, currency, source, sum(new), sum(again), sum(signed_up), sum(converted)
+        FROM (
+            SELECT c.first_paid_on AS day, c.first_currency AS currency, c.source, 1 AS new,
+                (c.second_paid_on IS NOT NULL)::int AS again, 0 AS signed_up, 0 AS converted
+            FROM analytics_customer c WHERE {first_paid}
+            UNION ALL
+            SELECT c.registered_on, c.first_currency, c.source, 0, 0, 1,
+                (c.first_paid_on IS NOT NULL)::int
+            FROM analytics_customer c WHERE {registered}
+        ) AS counted
+        GROUP BY day, currency, source"""
 
 
 def recompute(cursor: Any) -> None:
@@ -106,7 +108,13 @@ def recompute(cursor: Any) -> None:
     for statement in RECOMPUTE:
         cursor.execute(statement)
     _mark_their_days(cursor)
-    cursor.execute("ANALYZE dirty_acquisition_days")
+    cursor.execute(
+        "DELETE FROM analytics_acquisition_day a USING dirty_acquisition_days d WHERE a.day = d.day"
+    )
+    first_paid, first_params = during(cursor, "acquisition_days", "c.first_paid_on", dates=True)
+    registered, signed_params = during(cursor, "acquisition_days", "c.registered_on", dates=True)
+    cursor.execute(_acquisition(first_paid, registered), [*first_params, *signed_params])
+    cursor.execute("ANALYZE dirty_cells")
     for statement in AFTER:
         cursor.execute(statement)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analytics.refresh.scope import during
+
 # How each ledger row moves the points: what the points block reports.
 MOVEMENT = """CASE
     WHEN t.kind = 'earned' THEN 'issued'
@@ -15,25 +17,30 @@ MOVEMENT = """CASE
     ELSE 'adjusted_down'
 END"""
 
-STATEMENTS = (
-    "DELETE FROM analytics_esim_refund_day s USING dirty_refund_days d WHERE s.day = d.day",
-    """INSERT INTO analytics_esim_refund_day (day, profiles, recovered_cents)
-        SELECT d.day, count(*), COALESCE(sum(p.refund_amount_cents), 0)
-        FROM dirty_refund_days d
-        JOIN orders_esimprofile p
-          ON p.refunded_at >= d.day_start AND p.refunded_at < d.day_end
-        WHERE p.refund_status = 'refunded'
-        GROUP BY d.day""",
-    "DELETE FROM analytics_points_day s USING dirty_points_days d WHERE s.day = d.day",
-    f"""INSERT INTO analytics_points_day (day, movement, points)
-        SELECT d.day, {MOVEMENT}, sum(t.points)
-        FROM dirty_points_days d
-        JOIN points_pointstransaction t
-          ON t.created_at >= d.day_start AND t.created_at < d.day_end
-        GROUP BY 1, 2""",
-)
-
 
 def recompute(cursor: Any) -> None:
-    for statement in STATEMENTS:
-        cursor.execute(statement)
+    cursor.execute(
+        "DELETE FROM analytics_esim_refund_day s USING dirty_refund_days d WHERE s.day = d.day"
+    )
+    recovered, params = during(cursor, "refund_days", "p.refunded_at")
+    cursor.execute(
+        f"""INSERT INTO analytics_esim_refund_day (day, profiles, recovered_cents)
+            SELECT (p.refunded_at AT TIME ZONE 'UTC')::date, count(*),
+                COALESCE(sum(p.refund_amount_cents), 0)
+            FROM orders_esimprofile p
+            WHERE p.refund_status = 'refunded' AND {recovered}
+            GROUP BY 1""",
+        params,
+    )
+    cursor.execute(
+        "DELETE FROM analytics_points_day s USING dirty_points_days d WHERE s.day = d.day"
+    )
+    moved, params = during(cursor, "points_days", "t.created_at")
+    cursor.execute(
+        f"""INSERT INTO analytics_points_day (day, movement, points)
+            SELECT (t.created_at AT TIME ZONE 'UTC')::date, {MOVEMENT}, sum(t.points)
+            FROM points_pointstransaction t
+            WHERE {moved}
+            GROUP BY 1, 2""",
+        params,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics.refresh.scope import SOURCE
+from analytics.refresh.scope import SOURCE, during
 
 _LINE = f"""o.id AS order_id, o.currency_code AS currency, {SOURCE} AS source, i.package_id,
     i.price_schedule_id AS schedule_id, o.discount_code_id, i.quantity AS units,
@@ -18,19 +18,16 @@ _LINE = f"""o.id AS order_id, o.currency_code AS currency, {SOURCE} AS source, i
     i.code_discount_cents AS code_discount, i.points_discount_cents AS points_discount,
     i.total_cents::bigint - i.code_discount_cents - i.points_discount_cents AS paid"""
 
-LINE_EVENTS = f"""
-CREATE TEMP TABLE line_events ON COMMIT DROP AS
-SELECT d.day, TRUE AS sold, {_LINE}
-FROM dirty_sale_days d
-JOIN orders_order o ON o.paid_at >= d.day_start AND o.paid_at < d.day_end
-JOIN orders_orderitem i ON i.order_id = o.id
-UNION ALL
-SELECT d.day, FALSE AS sold, {_LINE}
-FROM dirty_sale_days d
-JOIN orders_order o ON o.refunded_at >= d.day_start AND o.refunded_at < d.day_end
-JOIN orders_orderitem i ON i.order_id = o.id
-WHERE o.paid_at IS NOT NULL
-"""
+
+def _line_events(paid: str, refunded: str) -> str:
+    return f"""CREATE TEMP TABLE line_events ON COMMIT DROP AS
+        SELECT (o.paid_at AT TIME ZONE 'UTC')::date AS day, TRUE AS sold, {_LINE}
+        FROM orders_order o JOIN orders_orderitem i ON i.order_id = o.id
+        WHERE {paid}
+        UNION ALL
+        SELECT (o.refunded_at AT TIME ZONE 'UTC')::date AS day, FALSE AS sold, {_LINE}
+        FROM orders_order o JOIN orders_orderitem i ON i.order_id = o.id
+        WHERE {refunded} AND o.paid_at IS NOT NULL"""
 
 
 def _sums(*columns: str) -> str:
@@ -45,8 +42,7 @@ _TAKEN_BACK = """count(DISTINCT order_id) FILTER (WHERE NOT sold),
 _SALE_MEASURES = """orders, units, gross_minor, product_discount_minor, code_discount_minor,
     points_discount_minor, revenue_minor, refunded_orders, refunded_units, refunded_minor"""
 
-STATEMENTS = (
-    LINE_EVENTS,
+FROM_LINE_EVENTS = (
     "DELETE FROM analytics_sales_day s USING dirty_sale_days d WHERE s.day = d.day",
     f"""INSERT INTO analytics_sales_day (day, currency, package_id, source, {_SALE_MEASURES})
         SELECT day, currency, package_id, source, {_SOLD}, {_TAKEN_BACK}
@@ -86,23 +82,33 @@ STATEMENTS = (
         FROM line_events
         WHERE schedule_id IS NOT NULL OR discount_code_id IS NOT NULL
         GROUP BY day, currency, package_id, schedule_id, discount_code_id""",
-    # The funnel follows the checkouts created on a day, however long they took to move on.
-    "DELETE FROM analytics_funnel_day s USING dirty_funnel_days d WHERE s.day = d.day",
-    f"""INSERT INTO analytics_funnel_day (day, currency, source, checkouts, paid, delivered,
-            installed)
-        SELECT d.day, o.currency_code, {SOURCE}, count(*),
+)
+
+
+def _funnel(created: str) -> str:
+    """The funnel follows the checkouts created on a day, however long they took to move on."""
+    return f"""INSERT INTO analytics_funnel_day (day, currency, source, checkouts, paid,
+            delivered, installed)
+        SELECT (o.created_at AT TIME ZONE 'UTC')::date, o.currency_code, {SOURCE}, count(*),
             count(*) FILTER (WHERE o.paid_at IS NOT NULL),
             count(*) FILTER (WHERE o.esim_status = 'delivered'),
             count(*) FILTER (WHERE EXISTS (
                 SELECT 1 FROM orders_esimprofile p
                 WHERE p.order_id = o.id
                   AND (p.installed_at IS NOT NULL OR p.enabled_at IS NOT NULL)))
-        FROM dirty_funnel_days d
-        JOIN orders_order o ON o.created_at >= d.day_start AND o.created_at < d.day_end
-        GROUP BY d.day, o.currency_code, {SOURCE}""",
-)
+        FROM orders_order o
+        WHERE {created}
+        GROUP BY 1, 2, 3"""
 
 
 def recompute(cursor: Any) -> None:
-    for statement in STATEMENTS:
+    paid, paid_params = during(cursor, "sale_days", "o.paid_at")
+    refunded, refunded_params = during(cursor, "sale_days", "o.refunded_at")
+    cursor.execute(_line_events(paid, refunded), [*paid_params, *refunded_params])
+    for statement in FROM_LINE_EVENTS:
         cursor.execute(statement)
+    cursor.execute(
+        "DELETE FROM analytics_funnel_day s USING dirty_funnel_days d WHERE s.day = d.day"
+    )
+    created, params = during(cursor, "funnel_days", "o.created_at")
+    cursor.execute(_funnel(created), params)

@@ -7,7 +7,7 @@ timestamp indexes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from orders.data_rights import ERASED_EMAIL
@@ -18,7 +18,7 @@ SOURCE = "COALESCE(NULLIF(o.utm_source, ''), NULLIF(o.referrer_host, ''), '(dire
 _DAY_TABLES = ("sale_days", "funnel_days", "refund_days", "points_days", "acquisition_days")
 # Every temporary table a run makes (here and in the recompute steps).
 TEMP_TABLES = (
-    *(f"dirty_{name}" for name in (*_DAY_TABLES, "customers", "cohorts")),
+    *(f"dirty_{name}" for name in (*_DAY_TABLES, "customers", "cells")),
     "dirty_months",
     "line_events",
     "customer_orders",
@@ -45,8 +45,8 @@ def mark_changes(cursor: Any, *, since: datetime | None, funnel_from: datetime |
         " email varchar(254)) ON COMMIT DROP"
     )
     cursor.execute(
-        "CREATE TEMP TABLE dirty_cohorts (cohort date, currency varchar(3),"
-        " PRIMARY KEY (cohort, currency)) ON COMMIT DROP"
+        "CREATE TEMP TABLE dirty_cells (cohort date, currency varchar(3), month date,"
+        " PRIMARY KEY (cohort, currency, month)) ON COMMIT DROP"
     )
     changed = "TRUE" if since is None else "{column} >= %(since)s"
     params = {"since": since, "erased": ERASED_EMAIL, "funnel_from": funnel_from}
@@ -123,6 +123,37 @@ def _mark_days(cursor: Any, table: str, moments_sql: str, params: dict[str, Any]
             ON CONFLICT DO NOTHING""",
         params,
     )
+
+
+def during(cursor: Any, table: str, column: str, *, dates: bool = False) -> tuple[str, list[Any]]:
+    """A condition on `column` (a timestamp, or a date with `dates`) true exactly on the days
+    marked in dirty_<table>, as ranges of consecutive days with their bounds as values: the
+    planner then reads each range by index with real estimates (joining the marked days
+    instead, it cannot tell how many rows a day holds, and reads whole tables)."""
+    cursor.execute(f"SELECT day FROM dirty_{table} ORDER BY day")
+    runs: list[list[date]] = []
+    for (day,) in cursor.fetchall():
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    if not runs:
+        return "FALSE", []
+    if dates:
+        clause = f"{column} BETWEEN %s AND %s"
+        params = [bound for first, last in runs for bound in (first, last)]
+    else:
+        clause = f"({column} >= %s AND {column} < %s)"
+        params = [
+            moment
+            for first, last in runs
+            for moment in (_midnight(first), _midnight(last + timedelta(days=1)))
+        ]
+    return "(" + " OR ".join([clause] * len(runs)) + ")", params
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def add_days(cursor: Any, table: str, days_sql: str) -> None:
