@@ -12,6 +12,8 @@ from typing import Any
 
 from orders.data_rights import ERASED_EMAIL
 
+INSTALL_REPORTED_WITHIN = timedelta(days=2)
+
 # Where an order came from, as every summary names it.
 SOURCE = "COALESCE(NULLIF(o.utm_source, ''), NULLIF(o.referrer_host, ''), '(direct)')"
 
@@ -49,8 +51,20 @@ def mark_changes(cursor: Any, *, since: datetime | None, funnel_from: datetime |
         " PRIMARY KEY (cohort, currency, month)) ON COMMIT DROP"
     )
     changed = "TRUE" if since is None else "{column} >= %(since)s"
-    params = {"since": since, "erased": ERASED_EMAIL, "funnel_from": funnel_from}
+    params = {
+        "since": since,
+        "erased": ERASED_EMAIL,
+        "funnel_from": funnel_from,
+        "installed_since": since - INSTALL_REPORTED_WITHIN if since else None,
+    }
     funnel_open = "TRUE" if funnel_from is None else "o.created_at >= %(funnel_from)s"
+    # An eSIM changes the funnel when it is installed; its usage reports (every few hours for
+    # every eSIM in use) do not. An install reported late still counts: two days are allowed.
+    installed = (
+        "TRUE"
+        if since is None
+        else "(p.installed_at >= %(installed_since)s OR p.enabled_at >= %(installed_since)s)"
+    )
     _mark_days(
         cursor,
         "sale_days",
@@ -69,7 +83,7 @@ def mark_changes(cursor: Any, *, since: datetime | None, funnel_from: datetime |
             WHERE {changed.format(column="o.updated_at")} AND {funnel_open}
             UNION ALL
             SELECT o.created_at FROM orders_esimprofile p JOIN orders_order o ON o.id = p.order_id
-            WHERE {changed.format(column="p.updated_at")} AND {funnel_open}""",
+            WHERE {changed.format(column="p.updated_at")} AND {funnel_open} AND {installed}""",
         params,
     )
     _mark_days(

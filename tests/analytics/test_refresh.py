@@ -13,7 +13,7 @@ from django.db import connection
 from analytics import refresh
 from analytics.models import RefreshState
 from analytics.refresh import SUMMARY_TABLES
-from orders.models import Order
+from orders.models import EsimProfile, Order
 from retention.policy import POLICY
 from tests.analytics import history
 from tests.analytics.shop import Line, at, checkout, touch
@@ -216,3 +216,17 @@ def test_the_funnel_is_final_before_unpaid_checkouts_go():
     [rule] = [rule for rule in POLICY if rule.key == "abandoned_unpaid_orders"]
     assert rule.after_days is not None
     assert timedelta(days=rule.after_days) > refresh.FUNNEL_FINAL_AFTER
+
+
+def test_an_esim_installed_after_a_refresh_moves_its_checkout_down_the_funnel(september):
+    history.october(september)
+    refresh.refresh(now=at("2026-10-07"))
+    installed = "SELECT sum(installed) FROM analytics_funnel_day WHERE day = '2026-10-02'"
+    assert rows(installed) == [(0,)]
+    EsimProfile.objects.filter(order__customer_email="carl@example.com").update(
+        smdp_status="installed", installed_at=at("2026-10-08"), updated_at=at("2026-10-08")
+    )
+
+    refresh.refresh(now=at("2026-10-08", 1))
+
+    assert rows(installed) == [(1,)]  # Carl's checkout of 2 October
