@@ -47,6 +47,10 @@ class SalesDay(models.Model):
                 fields=["day", "currency", "package_id", "source"], name="sales_day_once"
             )
         ]
+        # A schedule's package over its run and the days before it (the promotions page).
+        indexes = [
+            models.Index(fields=["package_id", "currency", "day"], name="sales_day_by_package")
+        ]
 
 
 class SalesMonth(models.Model):
@@ -119,12 +123,11 @@ class FunnelDay(models.Model):
 
 
 class PromotionDay(models.Model):
-    """Sales made under a price schedule or a promo code, per day, package and currency:
-    one row per (schedule, code) pair seen, either of which may be absent."""
+    """Sales made under a price schedule (one package's) or with a promo code, per day and
+    currency: one row per (schedule, code) pair seen, either of which may be absent."""
 
     day = models.DateField()
     currency = models.CharField(max_length=3)
-    package_id = models.UUIDField()
     schedule_id = models.UUIDField(null=True)
     discount_code_id = models.UUIDField(null=True)
     orders = models.IntegerField(default=0)
@@ -139,7 +142,7 @@ class PromotionDay(models.Model):
         db_table = "analytics_promotion_day"
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "currency", "package_id", "schedule_id", "discount_code_id"],
+                fields=["day", "currency", "schedule_id", "discount_code_id"],
                 name="promotion_day_once",
                 nulls_distinct=False,
             )

@@ -35,11 +35,14 @@ def fetch(sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, .
 
 
 def sales_by_package(
-    period: Period, measures: Sequence[str] = SALE_MEASURES
+    period: Period, today: date, measures: Sequence[str] = SALE_MEASURES
 ) -> list[tuple[Any, ...]]:
     """Sales in the period's currency summed by package: rows of the package's id, then the
     measures in order."""
     months, edges = period.month_split()
+    if edges and edges[-1][0].day == 1 and edges[-1][1] >= today:
+        # The month so far: its rollup holds nothing after today, so it is read whole.
+        months, edges = [*months, edges[-1][0]], edges[:-1]
     parts: list[str] = []
     params: list[Any] = []
     keys = "package_id"

@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 
@@ -40,6 +40,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="time a rebuild first")
     parser.add_argument("--append-days", type=int, default=0, help="days of new orders to time")
     parser.add_argument("--orders-a-day", type=int, default=1_400, help="orders in each new day")
+    parser.add_argument(
+        "--time-day", type=date.fromisoformat, help="time a refresh of that day's changes"
+    )
     parser.add_argument("--rounds", type=int, default=20, help="requests per page")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument(
@@ -73,12 +76,27 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        outcome = refresh.refresh(now=timezone.now())
-        print(
-            f"refresh after {day}: {outcome.duration_ms / 1000:.2f} s "
-            f"({outcome.days} days, {outcome.customers} customers recomputed)"
-        )
+        _time_refresh_of(day)
+    if options.time_day:
+        _time_refresh_of(options.time_day)
     _time_pages(env, port, options)
+
+
+def _time_refresh_of(day: date) -> None:
+    """The refresh of one whole day of changes: the generator dates what it writes in the
+    past, so the watermark goes back to the day's start, as if the last run were then."""
+    from django.utils import timezone
+
+    from analytics import refresh
+    from analytics.models import RefreshState
+
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    RefreshState.objects.filter(pk=1).update(watermark=start + refresh.LATE_COMMIT_MARGIN)
+    outcome = refresh.refresh(now=timezone.now())
+    print(
+        f"refresh of {day}: {outcome.duration_ms / 1000:.2f} s "
+        f"({outcome.days} sales days, {outcome.customers} customers recomputed)"
+    )
 
 
 def _newest_order_day() -> date:
@@ -115,6 +133,12 @@ def _time_pages(env: dict[str, str], port: int, options: argparse.Namespace) -> 
     start = end - timedelta(days=364)
     query = f"?start={start}&end={end}&currency=USD&granularity=month"
     cookie = _staff_cookie()
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     with web_server(env, port, workers=options.workers) as base:
         client = requests.Session()
         client.headers["Cookie"] = cookie

@@ -68,10 +68,10 @@ FROM_LINE_EVENTS = (
             {_TAKEN_BACK}
         FROM line_events GROUP BY day, currency, source""",
     "DELETE FROM analytics_promotion_day s USING dirty_sale_days d WHERE s.day = d.day",
-    """INSERT INTO analytics_promotion_day (day, currency, package_id, schedule_id,
-            discount_code_id, orders, units, revenue_minor, product_discount_minor,
-            code_discount_minor, refunded_units, refunded_minor)
-        SELECT day, currency, package_id, schedule_id, discount_code_id,
+    """INSERT INTO analytics_promotion_day (day, currency, schedule_id, discount_code_id,
+            orders, units, revenue_minor, product_discount_minor, code_discount_minor,
+            refunded_units, refunded_minor)
+        SELECT day, currency, schedule_id, discount_code_id,
             count(DISTINCT order_id) FILTER (WHERE sold),
             COALESCE(sum(units) FILTER (WHERE sold), 0),
             COALESCE(sum(paid) FILTER (WHERE sold), 0),
@@ -81,7 +81,7 @@ FROM_LINE_EVENTS = (
             COALESCE(sum(paid) FILTER (WHERE NOT sold), 0)
         FROM line_events
         WHERE schedule_id IS NOT NULL OR discount_code_id IS NOT NULL
-        GROUP BY day, currency, package_id, schedule_id, discount_code_id""",
+        GROUP BY day, currency, schedule_id, discount_code_id""",
 )
 
 

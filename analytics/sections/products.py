@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from analytics.period import Period
@@ -41,7 +41,7 @@ class Sold:
 
 
 def build(period: Period, now: datetime) -> Section:
-    sold = _by_package(period)
+    sold = _by_package(period, now.date())
     places = _places(sold)
     everything = Sold()
     for figures in sold.values():
@@ -64,13 +64,15 @@ def build(period: Period, now: datetime) -> Section:
     )
 
 
-def _by_package(period: Period) -> dict[Any, Sold]:
+def _by_package(period: Period, today: date) -> dict[Any, Sold]:
     sold: dict[Any, Sold] = defaultdict(Sold)
-    for package_id, units, revenue, refunded_units, refunded in sales_by_package(period, MEASURES):
+    for package_id, units, revenue, refunded_units, refunded in sales_by_package(
+        period, today, MEASURES
+    ):
         sold[package_id].units = int(units - refunded_units)
         sold[package_id].net = int(revenue - refunded)
     for package_id, _units, revenue, _refunded_units, refunded in sales_by_package(
-        period.previous(), MEASURES
+        period.previous(), today, MEASURES
     ):
         sold[package_id].previous_net = int(revenue - refunded)
     return sold

@@ -142,9 +142,9 @@ def _run_against_before(
         "SELECT r.id, COALESCE(sum(s.net) FILTER (WHERE s.day >= r.first_day), 0),"
         " COALESCE(sum(s.net) FILTER (WHERE s.day < r.first_day), 0)"
         f" FROM (VALUES {', '.join(values)}) AS r (id, package_id, from_day, first_day, last_day)"
-        " LEFT JOIN (SELECT day, package_id, revenue_minor - refunded_minor AS net"
-        "   FROM analytics_sales_day WHERE currency = %s) AS s"
-        " ON s.package_id = r.package_id AND s.day BETWEEN r.from_day AND r.last_day"
+        " CROSS JOIN LATERAL (SELECT day, revenue_minor - refunded_minor AS net"
+        "   FROM analytics_sales_day WHERE package_id = r.package_id AND currency = %s"
+        "   AND day BETWEEN r.from_day AND r.last_day) AS s"
         " GROUP BY r.id",
         [*params, currency],
     )
@@ -178,8 +178,7 @@ def _codes(period: Period, rows: dict[Any, tuple[int, ...]]) -> Block:
             (
                 Column("code", "Code", Kind.TEXT),
                 Column("name", "Name", Kind.TEXT),
-                # An order of two packages with the code is one line for each.
-                Column("lines", "Order lines", Kind.COUNT),
+                Column("orders", "Orders", Kind.COUNT),
                 Column("units", "eSIMs", Kind.COUNT),
                 Column("revenue", "Net revenue", Kind.MONEY),
                 Column("discount", "Discount given", Kind.MONEY),
