@@ -4,8 +4,10 @@ for the marked customers.
 A customer bought when an order of theirs was paid (a later refund does not unmake the
 purchase: it is behaviour, not revenue). Their source is their first touch (accounts
 .FirstTouch, by address), else the source of their first paid order, else "(direct)".
-Before a customer is redone, the days and cohort they counted in are marked too, so a
-customer who moves (a guest whose orders joined an account) leaves their old sums."""
+What a customer counted in before they are redone is compared with what they count in
+after: the days and cohort cells that differ are summed again, so a customer who moves (a
+guest whose orders joined an account) leaves their old sums, and one who merely bought again
+touches only this month's."""
 
 from __future__ import annotations
 
@@ -18,14 +20,17 @@ _ORDER_FIELDS = f"o.id, o.paid_at, o.currency_code, {SOURCE} AS source"
 _MONTHS_AFTER = """((EXTRACT(YEAR FROM d.month) * 12 + EXTRACT(MONTH FROM d.month))
     - (EXTRACT(YEAR FROM d.cohort) * 12 + EXTRACT(MONTH FROM d.cohort)))::int"""
 
-# The cohort table's cells a customer counts in: their cohort's, for each month they bought.
-_THEIR_CELLS = """INSERT INTO dirty_cells (cohort, currency, month)
-    SELECT DISTINCT m.cohort, m.currency, m.month
-    FROM analytics_customer_month m JOIN dirty_customers k ON k.key = m.key
-    ON CONFLICT DO NOTHING"""
+# What a customer counts in, before and after they are redone: only what differs is summed
+# again (a customer buying again this month changes this month's cell, not their old ones).
+_COUNTED_IN = """SELECT c.key, c.first_paid_on, c.second_paid_on IS NOT NULL AS again,
+        c.registered_on, c.first_currency, c.source
+    FROM analytics_customer c JOIN dirty_customers k ON k.key = c.key"""
+_CELLS = """SELECT m.key, m.cohort, m.currency, m.month
+    FROM analytics_customer_month m JOIN dirty_customers k ON k.key = m.key"""
 
 BEFORE = (
-    _THEIR_CELLS,
+    f"CREATE TEMP TABLE old_customers ON COMMIT DROP AS {_COUNTED_IN}",
+    f"CREATE TEMP TABLE old_cells ON COMMIT DROP AS {_CELLS}",
     "DELETE FROM analytics_customer c USING dirty_customers k WHERE c.key = k.key",
     "DELETE FROM analytics_customer_month c USING dirty_customers k WHERE c.key = k.key",
 )
@@ -66,7 +71,17 @@ RECOMPUTE = (
             date_trunc('month', c.first_paid_on)::date, c.first_currency
         FROM customer_orders o JOIN analytics_customer c ON c.key = o.key
         GROUP BY 1, 2, 4, 5""",
-    _THEIR_CELLS,
+    f"""INSERT INTO dirty_cells (cohort, currency, month)
+        SELECT DISTINCT cohort, currency, month FROM (
+            (SELECT * FROM old_cells EXCEPT {_CELLS})
+            UNION ALL
+            ({_CELLS} EXCEPT SELECT * FROM old_cells)
+        ) AS moved
+        ON CONFLICT DO NOTHING""",
+    f"""CREATE TEMP TABLE moved_customers ON COMMIT DROP AS
+        (SELECT * FROM old_customers EXCEPT {_COUNTED_IN})
+        UNION ALL
+        ({_COUNTED_IN} EXCEPT SELECT * FROM old_customers)""",
 )
 
 AFTER = (
@@ -80,9 +95,6 @@ AFTER = (
           ON m.cohort = d.cohort AND m.currency = d.currency AND m.month = d.month
         GROUP BY 1, 2, 3""",
 )
-
-_THEIR_DAYS = """SELECT c.{column} FROM analytics_customer c
-    JOIN dirty_customers k ON k.key = c.key"""
 
 
 def _acquisition(first_paid: str, registered: str) -> str:
@@ -102,12 +114,10 @@ def _acquisition(first_paid: str, registered: str) -> str:
 
 
 def recompute(cursor: Any) -> None:
-    _mark_their_days(cursor)
-    for statement in BEFORE:
+    for statement in (*BEFORE, *RECOMPUTE):
         cursor.execute(statement)
-    for statement in RECOMPUTE:
-        cursor.execute(statement)
-    _mark_their_days(cursor)
+    for column in ("first_paid_on", "registered_on"):
+        add_days(cursor, "acquisition_days", f"SELECT {column} FROM moved_customers")
     cursor.execute(
         "DELETE FROM analytics_acquisition_day a USING dirty_acquisition_days d WHERE a.day = d.day"
     )
@@ -117,8 +127,3 @@ def recompute(cursor: Any) -> None:
     cursor.execute("ANALYZE dirty_cells")
     for statement in AFTER:
         cursor.execute(statement)
-
-
-def _mark_their_days(cursor: Any) -> None:
-    for column in ("first_paid_on", "registered_on"):
-        add_days(cursor, "acquisition_days", _THEIR_DAYS.format(column=column))

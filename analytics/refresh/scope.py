@@ -12,7 +12,10 @@ from typing import Any
 
 from orders.data_rights import ERASED_EMAIL
 
-INSTALL_REPORTED_WITHIN = timedelta(days=2)
+# An order's sale is written once, when it is paid (its lines, amounts, currency and source
+# never change after), its refund once; an eSIM's install once. So a change marks the days of
+# those events only if they happened lately: an event reported late still counts within this.
+REPORTED_WITHIN = timedelta(days=2)
 
 # Where an order came from, as every summary names it.
 SOURCE = "COALESCE(NULLIF(o.utm_source, ''), NULLIF(o.referrer_host, ''), '(direct)')"
@@ -24,6 +27,9 @@ TEMP_TABLES = (
     "dirty_months",
     "line_events",
     "customer_orders",
+    "old_customers",
+    "old_cells",
+    "moved_customers",
 )
 
 
@@ -55,32 +61,36 @@ def mark_changes(cursor: Any, *, since: datetime | None, funnel_from: datetime |
         "since": since,
         "erased": ERASED_EMAIL,
         "funnel_from": funnel_from,
-        "installed_since": since - INSTALL_REPORTED_WITHIN if since else None,
+        "lately": since - REPORTED_WITHIN if since else None,
     }
     funnel_open = "TRUE" if funnel_from is None else "o.created_at >= %(funnel_from)s"
     # An eSIM changes the funnel when it is installed; its usage reports (every few hours for
-    # every eSIM in use) do not. An install reported late still counts: two days are allowed.
+    # every eSIM in use) do not.
+    lately = "TRUE" if since is None else "{column} >= %(lately)s"
     installed = (
-        "TRUE"
-        if since is None
-        else "(p.installed_at >= %(installed_since)s OR p.enabled_at >= %(installed_since)s)"
+        f"({lately.format(column='p.installed_at')} OR {lately.format(column='p.enabled_at')})"
+    )
+    moved_on = " OR ".join(
+        lately.format(column=f"o.{column}") for column in ("created_at", "paid_at", "completed_at")
     )
     _mark_days(
         cursor,
         "sale_days",
         f"""SELECT paid_at FROM orders_order
             WHERE paid_at IS NOT NULL AND {changed.format(column="updated_at")}
+              AND {lately.format(column="paid_at")}
             UNION ALL
             SELECT refunded_at FROM orders_order
             WHERE paid_at IS NOT NULL AND refunded_at IS NOT NULL
-              AND {changed.format(column="updated_at")}""",
+              AND {changed.format(column="updated_at")}
+              AND {lately.format(column="refunded_at")}""",
         params,
     )
     _mark_days(
         cursor,
         "funnel_days",
         f"""SELECT o.created_at FROM orders_order o
-            WHERE {changed.format(column="o.updated_at")} AND {funnel_open}
+            WHERE {changed.format(column="o.updated_at")} AND {funnel_open} AND ({moved_on})
             UNION ALL
             SELECT o.created_at FROM orders_esimprofile p JOIN orders_order o ON o.id = p.order_id
             WHERE {changed.format(column="p.updated_at")} AND {funnel_open} AND {installed}""",
