@@ -89,6 +89,9 @@ def _run(*, now: datetime, rebuild: bool) -> RefreshOutcome:
         customers.recompute(cursor)
         ledgers.recompute(cursor)
         scope.drop_temporary_tables(cursor)
+        if rebuild:  # fresh statistics, or the pages are planned for the empty tables
+            for table in SUMMARY_TABLES:
+                cursor.execute(f"ANALYZE {table}")
         duration_ms = round((time.monotonic() - started) * 1000)
         state.watermark = state.refreshed_at = now
         if rebuild:
