@@ -46,7 +46,7 @@ def sales_by_package(
     parts: list[str] = []
     params: list[Any] = []
     keys = "package_id"
-    sums = ", ".join(f"sum({measure})" for measure in measures)
+    sums = ", ".join(f"sum({measure})::bigint" for measure in measures)
     if months:
         parts.append(
             f"SELECT {keys}, {', '.join(measures)} FROM analytics_sales_month"
@@ -71,7 +71,7 @@ def per_day(
 ) -> dict[date, tuple[int, ...]]:
     """A daily summary's `measures` summed per day from `start` to `end` (inclusive), in
     `currency` unless it is None."""
-    sums = ", ".join(f"COALESCE(sum({measure}), 0)" for measure in measures)
+    sums = ", ".join(f"COALESCE(sum({measure}), 0)::bigint" for measure in measures)
     where = "day BETWEEN %s AND %s" + (" AND currency = %s" if currency else "")
     params: list[Any] = [start, end] + ([currency] if currency else [])
     rows = fetch(
