@@ -50,7 +50,12 @@ def build(period: Period, now: datetime) -> Section:
         figures,
         (
             _over_time(period, days, previous_days),
-            _over_time(_by_month(period), days, None, name="by-month"),
+            # By month as well, unless the chart above already is.
+            *(
+                ()
+                if period.granularity is Granularity.MONTH
+                else (_over_time(_by_month(period), days, None, name="by-month"),)
+            ),
             _by_source(period),
         ),
     )

@@ -38,7 +38,7 @@ def figures(built: Section) -> dict[str, tuple[int | None, int | None]]:
 
 
 def test_overview_in_dollars(shop):
-    built = section("overview", Period(OCTOBER.start, OCTOBER.end, "USD", Granularity.MONTH))
+    built = section("overview", Period(OCTOBER.start, OCTOBER.end, "USD", Granularity.WEEK))
 
     assert figures(built) == {
         "Net revenue": (2000, 1800),
@@ -53,6 +53,10 @@ def test_overview_in_dollars(shop):
     by_month = built.table("by-month")
     assert by_month is not None
     assert by_month.rows == (("2026-10", 2, 3, 2000, 1000, 0, 2000),)
+    by_month_only = section(
+        "overview", Period(OCTOBER.start, OCTOBER.end, "USD", Granularity.MONTH)
+    )
+    assert [block.table.name for block in by_month_only.blocks] == ["over-time", "by-source"]
 
 
 def test_overview_in_rupiah_takes_the_refund_off_october(shop):

@@ -83,7 +83,7 @@ def test_checkouts_fail_cleanly_while_redis_is_down_and_work_again_after(
         time.sleep(1.5)
         own_redis.stop()  # killed mid-traffic: connections drop, its data is gone
         redis_down.set()
-        time.sleep(2.5)
+        time.sleep(4.0)  # long enough for a few checkouts to start and end inside it
         redis_down.clear()
         own_redis.start()
         time.sleep(2.0)
