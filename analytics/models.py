@@ -20,15 +20,9 @@ from django.db import models
 DIRECT = "(direct)"
 
 
-class SalesDay(models.Model):
-    """Sales of one package, in one currency, from one source, on one day (UTC). `orders`
-    counts paid orders holding the package; the refunded_* columns are what refunds took
-    back that day (of sales made on any day)."""
+class SaleFigures(models.Model):
+    """What a sales summary sums, by day or by month."""
 
-    day = models.DateField()
-    currency = models.CharField(max_length=3)
-    package_id = models.UUIDField()
-    source = models.CharField(max_length=255)
     orders = models.IntegerField(default=0)
     units = models.IntegerField(default=0)
     gross_minor = models.BigIntegerField(default=0, help_text="List price x units.")
@@ -39,6 +33,20 @@ class SalesDay(models.Model):
     refunded_orders = models.IntegerField(default=0)
     refunded_units = models.IntegerField(default=0)
     refunded_minor = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SalesDay(SaleFigures):
+    """Sales of one package, in one currency, from one source, on one day (UTC). `orders`
+    counts paid orders holding the package; the refunded_* columns are what refunds took
+    back that day (of sales made on any day)."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    package_id = models.UUIDField()
+    source = models.CharField(max_length=255)
 
     class Meta:
         db_table = "analytics_sales_day"
@@ -53,7 +61,7 @@ class SalesDay(models.Model):
         ]
 
 
-class SalesMonth(models.Model):
+class SalesMonth(SaleFigures):
     """SalesDay summed by calendar month and package (every source together): a year's
     report by package reads twelve months of these rather than a year of days (the edges of a
     range that cuts a month read days)."""
@@ -61,16 +69,6 @@ class SalesMonth(models.Model):
     month = models.DateField(help_text="The first day of the month.")
     currency = models.CharField(max_length=3)
     package_id = models.UUIDField()
-    orders = models.IntegerField(default=0)
-    units = models.IntegerField(default=0)
-    gross_minor = models.BigIntegerField(default=0)
-    product_discount_minor = models.BigIntegerField(default=0)
-    code_discount_minor = models.BigIntegerField(default=0)
-    points_discount_minor = models.BigIntegerField(default=0)
-    revenue_minor = models.BigIntegerField(default=0)
-    refunded_orders = models.IntegerField(default=0)
-    refunded_units = models.IntegerField(default=0)
-    refunded_minor = models.BigIntegerField(default=0)
 
     class Meta:
         db_table = "analytics_sales_month"
