@@ -17,8 +17,6 @@ from __future__ import annotations
 
 from django.db import models
 
-DIRECT = "(direct)"
-
 
 class SaleFigures(models.Model):
     """What a sales summary sums, by day or by month."""

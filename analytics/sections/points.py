@@ -9,7 +9,7 @@ from datetime import date, datetime
 from django.conf import settings
 
 from analytics.period import Period
-from analytics.readers import fetch, in_buckets
+from analytics.readers import fetch, in_buckets, total
 from analytics.report import Block, Chart, ChartKind, Column, Figure, Kind, Section, Series, Table
 
 MOVEMENTS = (
@@ -35,7 +35,7 @@ LABELS = {
 def build(period: Period, now: datetime) -> Section:
     days, opening = _movements(period)
     previous_days, previous_opening = _movements(period.previous())
-    this, last = _sum(days), _sum(previous_days)
+    this, last = total(days, len(MOVEMENTS)), total(previous_days, len(MOVEMENTS))
     closing = opening + sum(this)
     previous_closing = previous_opening + sum(last)
     figures = (
@@ -84,10 +84,6 @@ def _movements(period: Period) -> tuple[dict[date, tuple[int, ...]], int]:
         [period.start],
     )
     return {day: tuple(values) for day, values in days.items()}, int(opening)
-
-
-def _sum(days: dict[date, tuple[int, ...]]) -> tuple[int, ...]:
-    return tuple(sum(values[index] for values in days.values()) for index in range(len(MOVEMENTS)))
 
 
 def _over_time(period: Period, days: dict[date, tuple[int, ...]], opening: int) -> Block:
