@@ -85,16 +85,56 @@ def base_price(package: EsimPackage, currency: str) -> int:
     return package.price_usd_cents if currency == "USD" else package.price_idr
 
 
+class Audience(Protocol):
+    """Who is looking, where prices depend on it (a price experiment shows its visitors
+    different prices). The catalogue hands it back to the price source, keeps cached answers
+    apart by its `key`, and says which packages it showed them."""
+
+    @property
+    def key(self) -> str:
+        """The same for every visitor shown the same prices ("" for the normal prices)."""
+        ...
+
+    def experiments_on(self, packages: Sequence[EsimPackage]) -> tuple[str, ...]:
+        """What, among `packages`, prices differently for this audience (kept with a cached
+        answer, to be `shown` each time it is served)."""
+        ...
+
+    def shown(self, experiment_ids: Sequence[str], now: datetime) -> None:
+        """Says that an answer showing `experiments_on` its packages was served."""
+        ...
+
+
+@dataclass(frozen=True)
+class Everyone:
+    """The audience of the normal prices: no visitor known, or no experiment running."""
+
+    key: str = ""
+
+    def experiments_on(self, packages: Sequence[EsimPackage]) -> tuple[str, ...]:
+        return ()
+
+    def shown(self, experiment_ids: Sequence[str], now: datetime) -> None:
+        return None
+
+
+EVERYONE = Everyone()
+
+
 class PriceSource(Protocol):
     """What the catalogue needs to know about customer prices."""
 
+    def audience(self, visitor: str | None, now: datetime) -> Audience:
+        """Who `visitor` is for prices (None: a visitor nobody knows)."""
+        ...
+
     def display_prices(
-        self, packages: Sequence[EsimPackage], currency: str, now: datetime
+        self, packages: Sequence[EsimPackage], currency: str, now: datetime, audience: Audience
     ) -> dict[Any, DisplayPrice]:
         """Prices for many packages at once (never a query per package)."""
         ...
 
-    def price_expression(self, currency: str, now: datetime) -> Combinable:
+    def price_expression(self, currency: str, now: datetime, audience: Audience) -> Combinable:
         """SQL for what a customer pays for a package at `now`, to sort and filter by."""
         ...
 
@@ -106,15 +146,24 @@ class PriceSource(Protocol):
 class BasePrices:
     """Base prices only: what the catalogue shows before pricing registers itself."""
 
+    def audience(self, visitor: str | None, now: datetime) -> Audience:
+        return EVERYONE
+
     def display_prices(
-        self, packages: Sequence[EsimPackage], currency: str, now: datetime
+        self,
+        packages: Sequence[EsimPackage],
+        currency: str,
+        now: datetime,
+        audience: Audience = EVERYONE,
     ) -> dict[Any, DisplayPrice]:
         return {
             package.pk: DisplayPrice(base_price(package, currency), base_price(package, currency))
             for package in packages
         }
 
-    def price_expression(self, currency: str, now: datetime) -> Combinable:
+    def price_expression(
+        self, currency: str, now: datetime, audience: Audience = EVERYONE
+    ) -> Combinable:
         return F(base_price_field(currency))
 
     def next_change(self, now: datetime) -> datetime | None:
@@ -129,17 +178,24 @@ def register_price_source(source: PriceSource) -> None:
     _price_source = source
 
 
+def audience_of(visitor: str | None, now: datetime) -> Audience:
+    return _price_source.audience(visitor, now)
+
+
 def display_prices(
-    packages: Sequence[EsimPackage], currency: str, now: datetime
+    packages: Sequence[EsimPackage],
+    currency: str,
+    now: datetime,
+    audience: Audience = EVERYONE,
 ) -> dict[Any, DisplayPrice]:
-    prices = _price_source.display_prices(packages, currency, now)
+    prices = _price_source.display_prices(packages, currency, now, audience)
     missing = [package for package in packages if package.pk not in prices]
     return prices | BasePrices().display_prices(missing, currency, now)
 
 
-def customer_price(currency: str, now: datetime) -> Combinable:
+def customer_price(currency: str, now: datetime, audience: Audience = EVERYONE) -> Combinable:
     """SQL for the price a customer pays now, in minor units of `currency`."""
-    return _price_source.price_expression(currency, now)
+    return _price_source.price_expression(currency, now, audience)
 
 
 def next_price_change(now: datetime) -> datetime | None:

@@ -6,6 +6,8 @@ Money is integer minor units: USD cents and whole IDR. Percentages are basis poi
 
 - a scheduled percentage discount is rounded half up to the unit (25 % off $9.99 = $2.50 off);
 - a promo code percentage is floored to the unit (20 % off $9.99 = $1.99 off);
+- an experiment variant's percentage is rounded half away from zero (+5 % of $9.99 = +$0.50,
+  -5 % of it = -$0.50): applied after the schedule, before promo codes;
 - USD amounts become IDR at `usd_to_idr_rate` (IDR per USD), rounded half up to the rupiah.
 """
 
@@ -71,6 +73,26 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A price experiment's variant as the engine needs it: a step after the schedule. The
+    control (`kind` None) keeps the price; a variant moves it by signed basis points or USD
+    cents, or sets it."""
+
+    experiment_id: str
+    experiment_name: str
+    id: str
+    name: str
+    kind: DiscountKind | None = None
+    value: int = 0  # signed: basis points (percentage) or USD cents (fixed); negative lowers
+    override_usd_cents: int | None = None
+    override_idr: int | None = None
+
+    @property
+    def is_control(self) -> bool:
+        return self.kind is None
+
+
+@dataclass(frozen=True)
 class Verdict:
     """What the engine decided about one rule, and why."""
 
@@ -86,6 +108,7 @@ class PackagePrice:
     schedule: Schedule | None
     moment: datetime
     schedules: tuple[Schedule, ...]  # every schedule that was considered
+    variant: Variant | None = None  # the visitor's variant of a price experiment, if any
 
     @cached_property
     def considered(self) -> tuple[Verdict, ...]:
@@ -163,14 +186,54 @@ def _scheduled_price(base: Prices, schedule: Schedule, usd_to_idr_rate: int) -> 
     return Prices(max(0, base.usd_cents - off.usd_cents), max(0, base.idr - off.idr))
 
 
+def _signed_share(amount: int, bps: int) -> int:
+    """`amount` x `bps` / 10,000, its size rounded half up (half away from zero)."""
+    size = round_half_up_div(amount * abs(bps), BPS)
+    return size if bps >= 0 else -size
+
+
+def variant_price(price: Prices, variant: Variant, usd_to_idr_rate: int) -> Prices:
+    """What a variant makes of `price` (the price after schedules). Never below zero."""
+    if variant.kind is None:
+        return price
+    if variant.kind is DiscountKind.PRICE_OVERRIDE:
+        usd = price.usd_cents if variant.override_usd_cents is None else variant.override_usd_cents
+        idr = (
+            variant.override_idr
+            if variant.override_idr is not None
+            else usd_cents_to_idr(usd, usd_to_idr_rate)
+        )
+        return Prices(max(0, usd), max(0, idr))
+    if variant.kind is DiscountKind.PERCENTAGE:
+        bps = min(max(variant.value, -BPS), BPS)
+        moved = Prices(_signed_share(price.usd_cents, bps), _signed_share(price.idr, bps))
+    else:
+        idr = usd_cents_to_idr(abs(variant.value), usd_to_idr_rate)
+        moved = Prices(variant.value, idr if variant.value >= 0 else -idr)
+    return Prices(max(0, price.usd_cents + moved.usd_cents), max(0, price.idr + moved.idr))
+
+
 def price_package(
-    *, base: Prices, schedules: Sequence[Schedule], moment: datetime, usd_to_idr_rate: int
+    *,
+    base: Prices,
+    schedules: Sequence[Schedule],
+    moment: datetime,
+    usd_to_idr_rate: int,
+    variant: Variant | None = None,
 ) -> PackagePrice:
-    """A package's price at `moment`: its base price, changed by the winning live schedule."""
+    """A package's price at `moment`: its base price, changed by the winning live schedule,
+    then by the visitor's experiment variant."""
     winner = winning_schedule(schedules, moment)
     final = base if winner is None else _scheduled_price(base, winner, usd_to_idr_rate)
+    if variant is not None:
+        final = variant_price(final, variant, usd_to_idr_rate)
     return PackagePrice(
-        original=base, final=final, schedule=winner, moment=moment, schedules=tuple(schedules)
+        original=base,
+        final=final,
+        schedule=winner,
+        moment=moment,
+        schedules=tuple(schedules),
+        variant=variant,
     )
 
 
@@ -271,6 +334,7 @@ class Line:
     unit_discount_cents: int = 0  # the product discount per unit (from the package's schedule)
     schedule_name: str = ""
     schedule_id: str = ""  # the schedule that set unit_discount_cents (kept with the order)
+    variant: Variant | None = None  # the price experiment's variant that priced the line
 
 
 # Why a promo code took nothing off: stable texts, so callers can tell the cases apart.
@@ -377,6 +441,7 @@ class OrderTotal:
                     "unit_price_cents": item.line.unit_price_cents,
                     "unit_discount_cents": item.line.unit_discount_cents,
                     "schedule": item.line.schedule_name or None,
+                    "experiment": _experiment_named(item.line.variant),
                     "subtotal_cents": item.subtotal_cents,
                     "product_discount_cents": item.product_discount_cents,
                     "code_discount_cents": item.code_discount_cents,
@@ -404,6 +469,17 @@ class OrderTotal:
             "points_discount_cents": self.points_discount_cents,
             "total_cents": self.total_cents,
         }
+
+
+def _experiment_named(variant: Variant | None) -> dict[str, str] | None:
+    if variant is None:
+        return None
+    return {
+        "experiment_id": variant.experiment_id,
+        "experiment": variant.experiment_name,
+        "variant_id": variant.id,
+        "variant": variant.name,
+    }
 
 
 def _code_discount(code: PromoCode, base_cents: int) -> int:

@@ -14,8 +14,10 @@ from django.db.models.expressions import Combinable, RawSQL
 
 from catalog.cache import cached_answer, seconds_until
 from catalog.models import EsimPackage
-from catalog.price_display import DisplayPrice, base_price_field
+from catalog.price_display import EVERYONE, Audience, DisplayPrice, base_price_field
 from pricing import engine
+from pricing.experiments.audience import ExperimentAudience, audience_for, variant_for
+from pricing.experiments.live import next_experiment_change
 from pricing.models import ExchangeRate, PriceHistory, PriceSchedule
 
 # The price-indication rule (EU Omnibus directive): a reduced price is shown with the lowest
@@ -189,21 +191,24 @@ def _display(
 
 
 def display_prices(
-    packages: Sequence[EsimPackage], currency: str, now: datetime
+    packages: Sequence[EsimPackage], currency: str, now: datetime, audience: Audience = EVERYONE
 ) -> dict[Any, DisplayPrice]:
-    """Prices for a whole page: one query for the schedules and, when there are any, one for
-    the exchange rate, however many packages. When some are discounted, two more for the
-    lowest prices before their promotions (lowest_prices_before)."""
+    """Prices for a whole page, as `audience` is shown them: one query for the schedules and,
+    when there are any, one for the exchange rate, however many packages. When some are
+    discounted, two more for the lowest prices before their promotions (lowest_prices_before)."""
     schedules = schedules_by_package([package.pk for package in packages], now)
-    # The rate only converts scheduled USD amounts to IDR: a page without schedules, or a page
-    # shown in USD, does not read it.
-    rate = usd_to_idr_rate(now) if schedules and currency == "IDR" else 0
+    variants = {package.pk: variant_for(audience, package) for package in packages}
+    # The rate only converts USD amounts to IDR: a page without schedules or variants, or a
+    # page shown in USD, does not read it.
+    changed = schedules or any(variants.values())
+    rate = usd_to_idr_rate(now) if changed and currency == "IDR" else 0
     priced = {
         package.pk: engine.price_package(
             base=engine.Prices(package.price_usd_cents, package.price_idr),
             schedules=schedules.get(package.pk, []),
             moment=now,
             usd_to_idr_rate=rate,
+            variant=variants[package.pk],
         )
         for package in packages
     }
@@ -224,11 +229,14 @@ def display_prices(
     }
 
 
-def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) -> list[engine.Line]:
-    """A cart as the engine's order lines, each package priced at `now`: one query for all the
-    packages' schedules and, when there are any, one for the exchange rate."""
+def order_lines(
+    quantities: Sequence[tuple[EsimPackage, int]], now: datetime, audience: Audience = EVERYONE
+) -> list[engine.Line]:
+    """A cart as the engine's order lines, each package priced at `now` as `audience` is shown
+    it: one query for all the packages' schedules and, when they need it, one for the rate."""
     schedules = schedules_by_package([package.pk for package, _ in quantities], now)
-    rate = usd_to_idr_rate(now) if schedules else 0
+    variants = {package.pk: variant_for(audience, package) for package, _ in quantities}
+    rate = usd_to_idr_rate(now) if schedules or any(variants.values()) else 0
     lines = []
     for package, quantity in quantities:
         price = engine.price_package(
@@ -236,6 +244,7 @@ def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) ->
             schedules=schedules.get(package.pk, []),
             moment=now,
             usd_to_idr_rate=rate,
+            variant=variants[package.pk],
         )
         # A line's unit price is what the customer would pay without the schedule: the base
         # price, or an override above it (an override may raise a price; that is no discount).
@@ -250,50 +259,73 @@ def order_lines(quantities: Sequence[tuple[EsimPackage, int]], now: datetime) ->
                 unit_discount_cents=unit_price - price.final.usd_cents,
                 schedule_name=discounted_by.name if discounted_by else "",
                 schedule_id=discounted_by.id if discounted_by else "",
+                variant=price.variant,
             )
         )
     return lines
 
 
 # ------------------------------------------------------------------------------ in SQL
-def _live_prices(now: datetime) -> dict[str, dict[str, int]]:
-    """For every package a live schedule reprices now: its customer price by currency
-    ({"USD": {package id: cents}, "IDR": {package id: rupiah}}), from the engine. Two queries
-    (the live schedules with their packages' base prices; the rate) for the whole catalogue."""
-    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
+def _varied(audience: Audience) -> tuple[dict[Any, engine.Variant], dict[Any, engine.Prices]]:
+    """The packages `audience`'s variants reprice, with their variant and base prices: one
+    query per experiment it is in. A package two experiments cover goes to the first."""
+    variants: dict[Any, engine.Variant] = {}
     bases: dict[Any, engine.Prices] = {}
+    if not isinstance(audience, ExperimentAudience):
+        return variants, bases
+    claimed: set[Any] = set()
+    for experiment, variant in zip(audience.experiments, audience.variants, strict=True):
+        covered = EsimPackage.objects.filter(experiment.coverage())
+        for pk, usd, idr in covered.values_list("pk", "price_usd_cents", "price_idr"):
+            if pk not in claimed and not variant.is_control:
+                variants[pk], bases[pk] = variant, engine.Prices(usd, idr)
+            claimed.add(pk)
+    return variants, bases
+
+
+def _live_prices(now: datetime, audience: Audience) -> dict[str, dict[str, int]]:
+    """For every package a live schedule or the audience's variant reprices now: its customer
+    price by currency ({"USD": {package id: cents}, "IDR": {package id: rupiah}}), from the
+    engine. Two queries (the live schedules with their packages' base prices; the rate) for
+    the whole catalogue, and one per experiment the audience is in."""
+    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
+    variants, bases = _varied(audience)
     live = PriceSchedule.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
     for values in live.values(*_ENGINE_COLUMNS, "package__price_usd_cents", "package__price_idr"):
         grouped[values["package_id"]].append(_engine_schedule(values))
         bases[values["package_id"]] = engine.Prices(
             values["package__price_usd_cents"], values["package__price_idr"]
         )
-    rate = usd_to_idr_rate(now) if grouped else 0
+    rate = usd_to_idr_rate(now) if bases else 0
     prices: dict[str, dict[str, int]] = {"USD": {}, "IDR": {}}
-    for package_id, schedules in grouped.items():
+    for package_id, base in bases.items():
         final = engine.price_package(
-            base=bases[package_id], schedules=schedules, moment=now, usd_to_idr_rate=rate
+            base=base,
+            schedules=grouped.get(package_id, []),
+            moment=now,
+            usd_to_idr_rate=rate,
+            variant=variants.get(package_id),
         ).final
         prices["USD"][str(package_id)] = final.usd_cents
         prices["IDR"][str(package_id)] = final.idr
     return prices
 
 
-def live_prices(now: datetime) -> dict[str, str]:
-    """What holds until the next price change, shared by every request until then (or until
-    the catalogue changes): `_live_prices` as JSON by currency ("" when no schedule is live)
-    and, under "next_change", that moment in ISO 8601 ("" for none)."""
+def live_prices(now: datetime, audience: Audience = EVERYONE) -> dict[str, str]:
+    """What holds until the next price change, shared by every request of the same audience
+    until then (or until the catalogue changes): `_live_prices` as JSON by currency ("" when
+    nothing is repriced) and, under "next_change", that moment in ISO 8601 ("" for none)."""
 
     def build() -> tuple[dict[str, str], float]:
         change = next_change(now)
-        prices = _live_prices(now)
+        prices = _live_prices(now, audience)
         snapshot = {
             currency: json.dumps(by_id) if by_id else "" for currency, by_id in prices.items()
         }
         snapshot["next_change"] = change.isoformat() if change else ""
         return snapshot, seconds_until(change, now)
 
-    return cast(dict[str, str], cached_answer("live-prices", {}, build))
+    return cast(dict[str, str], cached_answer("live-prices", {"audience": audience.key}, build))
 
 
 def next_price_change(now: datetime) -> datetime | None:
@@ -302,11 +334,11 @@ def next_price_change(now: datetime) -> datetime | None:
     return datetime.fromisoformat(moment) if moment else None
 
 
-def price_expression(currency: str, now: datetime) -> Combinable:
-    """What a customer pays for a package at `now`, as SQL, to sort and filter a whole
-    catalogue by: the base price, or the engine's price for the packages a live schedule
-    reprices (passed to the query as one JSON map, looked up per row)."""
-    repriced = live_prices(now)[currency]
+def price_expression(currency: str, now: datetime, audience: Audience = EVERYONE) -> Combinable:
+    """What a customer of `audience` pays for a package at `now`, as SQL, to sort and filter a
+    whole catalogue by: the base price, or the engine's price for the packages a live schedule
+    or an experiment variant reprices (passed to the query as one JSON map, looked up per row)."""
+    repriced = live_prices(now, audience)[currency]
     field = base_price_field(currency)
     if not repriced:
         return F(field)
@@ -319,19 +351,20 @@ def price_expression(currency: str, now: datetime) -> Combinable:
 
 
 def next_change(now: datetime) -> datetime | None:
-    """The next moment any schedule starts or ends, or a new exchange rate takes effect: until
-    then every price holds."""
+    """The next moment any schedule or experiment starts or ends, or a new exchange rate takes
+    effect: until then every price holds."""
     found = PriceSchedule.objects.filter(is_active=True, ends_at__gt=now).aggregate(
         start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at")
     )
     new_rate = ExchangeRate.objects.filter(valid_from__gt=now).aggregate(at=Min("valid_from"))
-    moments = [*found.values(), new_rate["at"]]
+    moments = [*found.values(), new_rate["at"], next_experiment_change(now)]
     return min((moment for moment in moments if moment is not None), default=None)
 
 
 class EnginePrices:
     """The catalogue's price source (registered in pricing.apps)."""
 
+    audience = staticmethod(audience_for)
     display_prices = staticmethod(display_prices)
     price_expression = staticmethod(price_expression)
     next_change = staticmethod(next_price_change)

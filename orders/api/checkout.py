@@ -69,6 +69,11 @@ class BreakdownLineSchema(serializers.Serializer[Any]):
     unitPriceCents = serializers.IntegerField()
     unitDiscountCents = serializers.IntegerField(help_text="The package's own discount, per unit.")
     schedule = serializers.CharField(allow_null=True, help_text="The price schedule applied.")
+    experiment = serializers.DictField(
+        allow_null=True,
+        help_text="{experimentId, experiment, variantId, variant}: the price experiment's "
+        "variant that priced this line (null: none).",
+    )
     subtotalCents = serializers.IntegerField()
     productDiscountCents = serializers.IntegerField()
     codeDiscountCents = serializers.IntegerField(help_text="This line's share of the code.")

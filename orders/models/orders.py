@@ -139,6 +139,12 @@ class Order(models.Model):
     referrer_host = models.CharField(
         max_length=255, blank=True, default="", help_text="The referring site's host, if any."
     )
+    visitor = models.CharField(
+        max_length=80,
+        blank=True,
+        default="",
+        help_text="Who price experiments saw checking out (an account or a guest's browser).",
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(help_text="Unpaid until then, the order expires.")
@@ -232,6 +238,12 @@ class OrderItem(models.Model):
         blank=True,
         help_text="The price schedule that priced this line (a snapshot id: kept if the "
         "schedule is deleted).",
+    )
+    experiment_id = models.UUIDField(
+        null=True, blank=True, help_text="The price experiment this line was priced in (snapshot)."
+    )
+    experiment_variant_id = models.UUIDField(
+        null=True, blank=True, help_text="The experiment's variant the customer was shown."
     )
 
     esim_order_no = models.CharField(max_length=100, blank=True)

@@ -68,6 +68,7 @@ def test_the_plans_example_with_its_totals_and_breakdown(api_client, item_a):
                 "unitPriceCents": 5_000,
                 "unitDiscountCents": 500,
                 "schedule": "Summer Sale",
+                "experiment": None,
                 "subtotalCents": 5_000,
                 "productDiscountCents": 500,
                 "codeDiscountCents": 1_000,
