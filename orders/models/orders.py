@@ -143,6 +143,7 @@ class Order(models.Model):
         max_length=80,
         blank=True,
         default="",
+        db_default="",  # rows written outside Django (bulk loads) need no value
         help_text="Who price experiments saw checking out (an account or a guest's browser).",
     )
 

@@ -3,7 +3,13 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from pricing.models import DiscountCode, DiscountCodeUsage, PriceSchedule
+from pricing.models import (
+    DiscountCode,
+    DiscountCodeUsage,
+    PriceExperiment,
+    PriceSchedule,
+    PriceVariant,
+)
 
 
 class DiscountCodeFactory(factory.django.DjangoModelFactory[DiscountCode]):
@@ -39,3 +45,24 @@ def live_schedule(package, **fields) -> PriceSchedule:
         "ends_at": now + timedelta(days=1),
     }
     return PriceSchedule.objects.create(package=package, **{**terms, **fields})
+
+
+def running_experiment(*, packages=(), variants=None, **fields) -> PriceExperiment:
+    """A running experiment (written straight to the tables, as a test's given) over `packages`
+    (or `country_code=` / `region=`), with a control and, unless `variants` says otherwise, one
+    variant 10 % lower, weighted 1:1. `variants` is a list of PriceVariant field dicts, the
+    control first."""
+    now = timezone.now()
+    experiment = PriceExperiment.objects.create(
+        name=fields.pop("name", "Japan price test"),
+        status=fields.pop("status", PriceExperiment.Status.RUNNING),
+        started_at=fields.pop("started_at", now - timedelta(days=1)),
+        **fields,
+    )
+    experiment.packages.set(packages)
+    for terms in variants or (
+        {"name": "Control", "is_control": True},
+        {"name": "10% lower", "adjustment": "percentage", "value": -1_000},
+    ):
+        PriceVariant.objects.create(experiment=experiment, **terms)
+    return experiment
