@@ -14,6 +14,7 @@ from accounts import email_verification, services
 from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.me_api import signed_in_customer
 from accounts.models import User
+from accounts.visitors import VISITOR_HEADER, announce_sign_in, guest_visitor
 from hiroam.api.throttling import email_in_body
 
 VerificationOutput = inline_serializer(
@@ -73,6 +74,7 @@ class RegisterView(APIView):
             full_name=values["full_name"],
             touch=touch_from(values, request),
         )
+        announce_sign_in(user, guest_visitor(request.headers.get(VISITOR_HEADER)))
         return Response(_tokens_body(user, services.issue_tokens(user)), status=201)
 
 
@@ -93,6 +95,7 @@ class LoginView(APIView):
         data = self.LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         user, tokens = services.log_in(request=request._request, **data.validated_data)
+        announce_sign_in(user, guest_visitor(request.headers.get(VISITOR_HEADER)))
         return Response(_tokens_body(user, tokens))
 
 

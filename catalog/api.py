@@ -11,12 +11,20 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from accounts.visitors import api_visitor
 from catalog import selectors
 from catalog.availability import availability
 from catalog.cache import cached_answer, lifetime_seconds, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
-from catalog.price_display import CURRENCIES, DisplayPrice, display_prices, next_price_change
+from catalog.price_display import (
+    CURRENCIES,
+    Audience,
+    DisplayPrice,
+    audience_of,
+    display_prices,
+    next_price_change,
+)
 from hiroam.api.envelope import encode_data, envelope_response
 from hiroam.api.errors import NotFoundError
 
@@ -165,7 +173,15 @@ class PackageListView(APIView):
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
-        return envelope_response(cached_answer("list", params, lambda: _package_list(params)))
+        now = timezone.now()
+        audience = audience_of(api_visitor(request), now)
+        encoded, shown = cached_answer(
+            "list",
+            {**params, "audience": audience.key},
+            lambda: _package_list(params, audience, now),
+        )
+        audience.shown(shown, now)
+        return envelope_response(encoded)
 
 
 def _facets(currency: str, now: datetime, prices_change_at: datetime | None) -> dict[str, Any]:
@@ -181,14 +197,16 @@ def _facets(currency: str, now: datetime, prices_change_at: datetime | None) -> 
     )
 
 
-def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
-    now = timezone.now()
+def _package_list(
+    params: dict[str, Any], audience: Audience, now: datetime
+) -> tuple[tuple[bytes, tuple[str, ...]], float]:
+    """The encoded answer and the experiments whose prices it shows, with its lifetime."""
     page, page_size = params.pop("page"), params.pop("page_size")
     filters = selectors.PackageFilters(**params)
-    packages = selectors.filtered_packages(filters, now)
+    packages = selectors.filtered_packages(filters, now, audience)
     total = packages.count()
     on_page = selectors.page_of(packages, page=page, page_size=page_size)
-    prices = display_prices(on_page, filters.currency, now)
+    prices = display_prices(on_page, filters.currency, now, audience)
     prices_change_at = next_price_change(now)
     answer = {
         "packages": [
@@ -206,7 +224,7 @@ def _package_list(params: dict[str, Any]) -> tuple[bytes, float]:
     # Packages off this page sort and filter by their price too: a schedule starting anywhere
     # can change which packages the page holds.
     lifetime = min(lifetime_seconds(on_page, prices, now), seconds_until(prices_change_at, now))
-    return encode_data(answer), lifetime
+    return (encode_data(answer), audience.experiments_on(on_page)), lifetime
 
 
 class PackageDetailView(APIView):
@@ -226,17 +244,22 @@ class PackageDetailView(APIView):
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
         currency = query.validated_data["currency"]
+        now = timezone.now()
+        audience = audience_of(api_visitor(request), now)
 
-        def build() -> tuple[bytes | None, float]:
+        def build() -> tuple[tuple[bytes, tuple[str, ...]] | None, float]:
             package = selectors.listed_package(id_or_slug)
             if package is None:
                 return None, 0
-            now = timezone.now()
-            prices = display_prices([package], currency, now)
+            prices = display_prices([package], currency, now, audience)
             body = package_body(package, prices[package.pk], currency, now, detail=True)
-            return encode_data(body), lifetime_seconds([package], prices, now)
+            answer = (encode_data(body), audience.experiments_on([package]))
+            return answer, lifetime_seconds([package], prices, now)
 
-        encoded = cached_answer("detail", {"key": id_or_slug, "currency": currency}, build)
-        if encoded is None:
+        params = {"key": id_or_slug, "currency": currency, "audience": audience.key}
+        found = cached_answer("detail", params, build)
+        if found is None:
             raise NotFoundError("No such package.")
+        encoded, shown = found
+        audience.shown(shown, now)
         return envelope_response(encoded)

@@ -11,7 +11,7 @@ from django.db.models import F, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from catalog.models import LISTED, EsimPackage
-from catalog.price_display import base_price_field, customer_price
+from catalog.price_display import EVERYONE, Audience, base_price_field, customer_price
 
 # Prices sort and filter by what the customer pays now (schedules included), not base prices.
 SORTS = {
@@ -51,8 +51,12 @@ def in_category(category: str) -> Q:
     return Q(category_override=category) | Q(category_override="", auto_category=category)
 
 
-def filtered_packages(filters: PackageFilters, now: datetime) -> QuerySet[EsimPackage]:
-    packages = listed_packages().annotate(customer_price=customer_price(filters.currency, now))
+def filtered_packages(
+    filters: PackageFilters, now: datetime, audience: Audience = EVERYONE
+) -> QuerySet[EsimPackage]:
+    """The listed packages matching `filters`, each with the price `audience` pays now."""
+    price = customer_price(filters.currency, now, audience)
+    packages = listed_packages().annotate(customer_price=price)
     if filters.category:
         packages = packages.filter(in_category(filters.category))
     if filters.country:

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User, normalize_email_address
 from catalog.availability import availability
 from catalog.models import EsimPackage
+from catalog.price_display import EVERYONE, Audience
 from catalog.selectors import packages_by_key
 from hiroam.api.errors import BusinessRuleError, DomainError, ErrorCode
 from orders.models import Order, OrderStatus
@@ -35,12 +36,14 @@ class PricedCart:
         return self.packages[line.package_id]
 
 
-def priced_cart(items: Sequence[CartItem], now: datetime) -> PricedCart:
-    """The cart as order lines priced at `now`, one per package (a package named twice, by id
-    or by slug, is one line with the quantities added), in the order first named. Refuses a
-    package that does not exist (INVALID_PACKAGE), cannot be bought now (PACKAGE_UNAVAILABLE),
-    more of it than one order may hold (INVALID_QUANTITY) or than is in stock
-    (INSUFFICIENT_STOCK). Three queries at most, however many items."""
+def priced_cart(
+    items: Sequence[CartItem], now: datetime, audience: Audience = EVERYONE
+) -> PricedCart:
+    """The cart as order lines priced at `now` as `audience` is shown them, one per package
+    (a package named twice, by id or by slug, is one line with the quantities added), in the
+    order first named. Refuses a package that does not exist (INVALID_PACKAGE), cannot be
+    bought now (PACKAGE_UNAVAILABLE), more of it than one order may hold (INVALID_QUANTITY) or
+    than is in stock (INSUFFICIENT_STOCK). Three queries at most, however many items."""
     found = packages_by_key([item.package_key for item in items])
     packages: dict[Any, EsimPackage] = {}
     quantities: dict[Any, int] = {}
@@ -56,7 +59,9 @@ def priced_cart(items: Sequence[CartItem], now: datetime) -> PricedCart:
         quantities[package.pk] = quantities.get(package.pk, 0) + item.quantity
     for pk, package in packages.items():
         _check_can_buy(package, quantities[pk], now)
-    lines = order_lines([(package, quantities[pk]) for pk, package in packages.items()], now)
+    lines = order_lines(
+        [(package, quantities[pk]) for pk, package in packages.items()], now, audience
+    )
     return PricedCart(lines, {str(pk): package for pk, package in packages.items()})
 
 

@@ -9,6 +9,7 @@ from catalog.selectors import packages_by_key
 from hiroam.api.errors import DomainError
 from orders import selectors
 from pricing import engine
+from pricing.experiments.audience import audience_for
 from storefront.basket import MAX_QUANTITY, Basket
 
 TotalWith = Callable[[list[engine.Line]], engine.OrderTotal]
@@ -34,9 +35,10 @@ class PricedBasket:
 
 
 def price_basket(
-    basket: Basket, now: datetime, total_with: TotalWith | None = None
+    basket: Basket, now: datetime, visitor: str | None, total_with: TotalWith | None = None
 ) -> PricedBasket:
-    """The basket's lines and totals at `now`. `total_with(lines)` replaces the plain total
+    """The basket's lines and totals at `now`, as `visitor` is shown them (their price
+    experiments' variants, as the checkout charges). `total_with(lines)` replaces the plain total
     (a promo code, points); a refused promo code is raised for the caller to show beside its
     field. Lines whose package has left the shop (deactivated, deleted) are dropped from the
     basket: nobody could buy them, and they could not even be shown to be removed."""
@@ -45,7 +47,7 @@ def price_basket(
     problem, total = None, None
     if basket.lines:
         try:
-            cart = selectors.priced_cart(basket.cart_items(), now)
+            cart = selectors.priced_cart(basket.cart_items(), now, audience_for(visitor, now))
         except DomainError as error:
             problem = _named(error, packages)
         else:

@@ -15,12 +15,14 @@ from rest_framework.views import APIView
 
 from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.models import User
+from accounts.visitors import api_visitor
 from hiroam.api.throttling import email_in_body
 from orders import selectors
 from orders.api.customer_orders import pricing_body
 from orders.idempotency import idempotent
 from orders.models import access_token_for
 from orders.services.checkout import Checkout, create_checkout
+from pricing.experiments.audience import audience_for
 from pricing.promo_codes import ValidatedCode, validate_promo_code
 
 MAX_CART_ITEMS = 10
@@ -147,7 +149,7 @@ class ValidateDiscountView(APIView):
         ]
         validated = validate_promo_code(
             code=data.validated_data["code"],
-            lines=selectors.priced_cart(items, now).lines,
+            lines=selectors.priced_cart(items, now, audience_for(api_visitor(request), now)).lines,
             email=email,
             user=user,
             has_purchased_before=selectors.has_completed_purchase(user=user, email=email),
@@ -258,6 +260,7 @@ class CheckoutView(APIView):
             user=request.user if isinstance(request.user, User) else None,
             points=data.validated_data["points"],
             touch=touch_from(data.validated_data, request),
+            visitor=api_visitor(request),
             now=timezone.now(),
         )
         return Response(checkout_body(checkout), status=201)

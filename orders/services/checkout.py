@@ -35,6 +35,7 @@ from orders.selectors import CartItem, PricedCart, has_completed_purchase, price
 from orders.services import reservations
 from orders.states import ORDER, advance
 from pricing import engine
+from pricing.experiments.audience import audience_for
 from pricing.models import DiscountCode, DiscountCodeUsage
 from pricing.promo_codes import engine_promo_code, validate_promo_code
 
@@ -71,17 +72,21 @@ def create_checkout(
     now: datetime,
     points: int = 0,
     touch: Touch | None = None,
+    visitor: str | None = None,
 ) -> Checkout:
     """`points`: at most this many of the signed-in customer's points pay part of the order
     (see `points_offer` for how much they may). `touch`: where the customer came from, kept
-    on the order and, if the customer has none yet, as their first touch (None: direct)."""
+    on the order and, if the customer has none yet, as their first touch (None: direct).
+    `visitor`: who price experiments know the customer as (accounts.visitors): the cart is
+    priced with their variants, exactly as they were shown it."""
     if points and user is None:
         raise DomainError(
             "Sign in to pay with points.", code=ErrorCode.UNAUTHORIZED, status_code=401
         )
-    cart = priced_cart(items, now)
+    cart = priced_cart(items, now, audience_for(visitor, now))
     checkout = _place_order(
         cart,
+        visitor=visitor or "",
         email=email,
         name=name,
         code=code,
@@ -115,13 +120,14 @@ def _place_order(
     user: User | None,
     points: int,
     touch: Touch,
+    visitor: str,
     now: datetime,
 ) -> Checkout:
     email = normalize_email_address(email)
     for _attempt in range(3):  # an order number drawn twice (1 in 33 million a day) retries
         try:
             with transaction.atomic():
-                order = _write_order(cart, email, name, code, user, points, touch, now)
+                order = _write_order(cart, email, name, code, user, points, touch, visitor, now)
                 # Last, once every row lock is held: a concurrent checkout of the same person
                 # waits here only for this transaction's end, never in a lock cycle. The person
                 # is the account when signed in (whatever address the order is sent to).
@@ -142,6 +148,7 @@ def _write_order(
     user: User | None,
     points: int,
     touch: Touch,
+    visitor: str,
     now: datetime,
 ) -> Order:
     quantities = {line.package_id: line.quantity for line in cart.lines}
@@ -195,6 +202,7 @@ def _write_order(
         utm_medium=touch.medium,
         utm_campaign=touch.campaign,
         referrer_host=touch.referrer_host,
+        visitor=visitor,
         created_at=now,
         expires_at=now + timedelta(minutes=settings.ORDER_PAYMENT_WINDOW_MINUTES),
     )
@@ -214,6 +222,8 @@ def _write_order(
             points_discount_cents=line.points_discount_cents,
             schedule_name=line.line.schedule_name,
             price_schedule_id=line.line.schedule_id or None,
+            experiment_id=line.line.variant.experiment_id if line.line.variant else None,
+            experiment_variant_id=line.line.variant.id if line.line.variant else None,
             created_at=now,
         )
         for line in total.lines

@@ -32,6 +32,7 @@ from hiroam.integrations.paddle.results import PaddleAdjustment
 from orders.models import Order, OrderStatus, PaymentRefund, PaymentStatus
 from orders.services import reservations
 from orders.services.customer_stats import refresh_customer_stats
+from orders.services.experiment_results import take_back_conversion
 from orders.services.review import flag_for_review
 from orders.states import ORDER, PAYMENT, advance
 from points.services import reverse_order
@@ -179,6 +180,7 @@ def _refunded(order: Order, refund: PaymentRefund, now: datetime) -> str:
     order.save(
         update_fields=["status", "payment_status", "reservation", "refunded_at", "updated_at"]
     )
+    take_back_conversion(order, now)
     if order.user_id is not None:
         reverse_order(user_id=order.user_id, order_id=order.pk, now=now)
         refresh_customer_stats(order.user_id)

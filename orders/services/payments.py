@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from hiroam.observability import metrics
 from orders.models import Order, OrderStatus, PaymentStatus, WebhookLog
 from orders.services import reservations
+from orders.services.experiment_results import count_conversion
 from orders.services.payment_refunds import ADJUSTMENT_EVENTS, record_adjustment
 from orders.states import ORDER, PAYMENT, advance
 
@@ -159,6 +160,7 @@ def record_payment(order: Order, data: dict[str, Any], occurred: datetime, now: 
         order.save()
         return "flagged"
     advance(order, ORDER, OrderStatus.PAID)
+    count_conversion(order, now)
     held = reservations.convert(order, now)
     if held:
         _flag(order, held)

@@ -21,6 +21,7 @@ from accounts.data_rights import erase_own_account, export_customer_data
 from accounts.models import User, normalize_email_address
 from accounts.password_reset import request_password_reset
 from accounts.services import InvalidCredentialsError, register_customer
+from accounts.visitors import announce_sign_in, shop_visitor
 from hiroam.api.errors import DomainError
 from orders.selectors import orders_for_customer
 from points.selectors import ledger_for_customer, points_summary
@@ -53,7 +54,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             request, email=normalize_email_address(email), password=form.cleaned_data["password"]
         )
         if user is not None:
+            guest = shop_visitor(request)
             login(request, user)
+            announce_sign_in(user, guest)
             return redirect(_next_url(request))
         form.add_error(None, InvalidCredentialsError.message)
     return render(
@@ -81,7 +84,9 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             if not details.get("password"):
                 form.add_error("email", error.message)
         else:
+            guest = shop_visitor(request)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            announce_sign_in(user, guest)
             messages.success(
                 request, f"Welcome! We sent a link to {user.email} to confirm your address."
             )

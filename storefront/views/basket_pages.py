@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.visitors import shop_visitor
 from catalog.selectors import listed_package
 from storefront.basket import Basket, BasketFullError
 from storefront.forms import AddToBasketForm, BasketLineForm
@@ -58,6 +59,6 @@ def tell_about_removed_lines(request: HttpRequest, priced: PricedBasket) -> None
 
 @never_cache
 def basket_page(request: HttpRequest) -> HttpResponse:
-    priced = price_basket(Basket(request.session), timezone.now())
+    priced = price_basket(Basket(request.session), timezone.now(), shop_visitor(request))
     tell_about_removed_lines(request, priced)
     return render(request, "storefront/basket.html", {"basket": priced})

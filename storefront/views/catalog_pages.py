@@ -11,12 +11,19 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.visitors import shop_visitor
 from catalog import selectors
 from catalog.availability import Availability, availability
 from catalog.cache import cached_answer, lifetime_seconds, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
-from catalog.price_display import DisplayPrice, display_prices, next_price_change
+from catalog.price_display import (
+    Audience,
+    DisplayPrice,
+    audience_of,
+    display_prices,
+    next_price_change,
+)
 from storefront.basket import MAX_QUANTITY
 from storefront.forms import AddToBasketForm, PackageFilterForm
 from storefront.money import flag
@@ -48,22 +55,28 @@ class Card:
 
 @dataclass(frozen=True)
 class ListedCards:
-    html: str  # the cards, rendered: the same for every visitor of the page
+    html: str  # the cards, rendered: the same for every visitor of the page's audience
     total: int
+    experiments: tuple[str, ...] = ()  # the price experiments the cards show prices of
 
 
 def _listed_cards(
-    filters: selectors.PackageFilters, page: int, now: datetime, page_size: int = PAGE_SIZE
+    filters: selectors.PackageFilters,
+    page: int,
+    now: datetime,
+    audience: Audience,
+    page_size: int = PAGE_SIZE,
 ) -> ListedCards:
-    """One page of package cards, rendered once and cached like the API's answers: dropped
-    when the catalogue or a price changes, or when a schedule or an availability window of
-    the page turns by the clock."""
+    """One page of package cards as `audience` is shown them, rendered once and cached like
+    the API's answers: dropped when the catalogue or a price changes, or when a schedule or an
+    availability window of the page turns by the clock. Each time it is shown, the price
+    experiments it shows count a view."""
 
     def build() -> tuple[ListedCards, float]:
-        packages = selectors.filtered_packages(filters, now)
+        packages = selectors.filtered_packages(filters, now, audience)
         total = packages.count()
         on_page = selectors.page_of(packages, page=page, page_size=page_size)
-        prices = display_prices(on_page, filters.currency, now)
+        prices = display_prices(on_page, filters.currency, now, audience)
         cards = [Card(p, prices[p.pk], availability(p, now)) for p in on_page]
         html = render_to_string(
             "storefront/_cards.html", {"cards": cards, "currency": filters.currency}
@@ -71,10 +84,16 @@ def _listed_cards(
         lifetime = min(
             lifetime_seconds(on_page, prices, now), seconds_until(next_price_change(now), now)
         )
-        return ListedCards(html, total), lifetime
+        return ListedCards(html, total, audience.experiments_on(on_page)), lifetime
 
-    params = {**filters.__dict__, "page": page, "page_size": page_size}
-    return cached_answer("shop-cards", params, build)
+    params = {**filters.__dict__, "page": page, "page_size": page_size, "audience": audience.key}
+    listed: ListedCards = cached_answer("shop-cards", params, build)
+    audience.shown(listed.experiments, now)
+    return listed
+
+
+def _audience(request: HttpRequest, now: datetime) -> Audience:
+    return audience_of(shop_visitor(request), now)
 
 
 def _destinations() -> list[selectors.Destination]:
@@ -86,7 +105,11 @@ def home(request: HttpRequest) -> HttpResponse:
     currency = visitor_currency(request)
     destinations = _destinations()
     sales = _listed_cards(
-        selectors.PackageFilters(currency=currency, on_sale=True), 1, now, page_size=HOME_SALES
+        selectors.PackageFilters(currency=currency, on_sale=True),
+        1,
+        now,
+        _audience(request, now),
+        page_size=HOME_SALES,
     )
     return render(
         request,
@@ -124,11 +147,12 @@ def package_list(
     filters = form.package_filters(
         currency=currency, country=destination.code if destination else None, region=region
     )
-    listed = _listed_cards(filters, form.page_number, now)
+    audience = _audience(request, now)
+    listed = _listed_cards(filters, form.page_number, now, audience)
     paginator = Paginator(range(listed.total), PAGE_SIZE, allow_empty_first_page=True)
     page = paginator.get_page(form.page_number)
     if page.number != form.page_number:  # past the last page (an old link): show the last
-        listed = _listed_cards(filters, page.number, now)
+        listed = _listed_cards(filters, page.number, now, audience)
     if destination:
         heading = f"eSIMs for {destination.name}"
     elif region:
@@ -171,7 +195,9 @@ def package_detail(request: HttpRequest, key: str) -> HttpResponse:
         raise Http404("No such package")
     now = timezone.now()
     currency = visitor_currency(request)
-    price = display_prices([package], currency, now)[package.pk]
+    audience = _audience(request, now)
+    price = display_prices([package], currency, now, audience)[package.pk]
+    audience.shown(audience.experiments_on([package]), now)
     names = package.location_names or {}
     return render(
         request,

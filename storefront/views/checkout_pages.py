@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import User
+from accounts.visitors import shop_visitor
 from hiroam.api.errors import DomainError
 from orders import selectors
 from orders.models import Order
@@ -45,18 +46,29 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
     user = request.user if isinstance(request.user, User) else None
     if request.method == "GET":
         initial = {"email": user.email, "name": user.full_name} if user else {}
-        return _page(request, CheckoutForm(initial=initial), _quote(basket, None, user))
+        return _page(
+            request,
+            CheckoutForm(initial=initial),
+            _quote(basket, None, user, shop_visitor(request)),
+        )
     form = CheckoutForm(request.POST)
     if not form.is_valid():
-        return _page(request, form, price_basket(basket, timezone.now()))
+        return _page(request, form, _priced(request, basket))
     if request.POST.get("action") == "pay":
         return _pay(request, form, basket, user)
     if form.cleaned_data["code"].strip() and (limited := over_limit(request, "validate_discount")):
         return limited
-    return _page(request, form, _quote(basket, form, user))
+    return _page(request, form, _quote(basket, form, user, shop_visitor(request)))
 
 
-def _quote(basket: Basket, form: CheckoutForm | None, user: User | None) -> PricedBasket:
+def _priced(request: HttpRequest, basket: Basket) -> PricedBasket:
+    """The basket at its plain total, as this visitor is shown it."""
+    return price_basket(basket, timezone.now(), shop_visitor(request))
+
+
+def _quote(
+    basket: Basket, form: CheckoutForm | None, user: User | None, visitor: str | None
+) -> PricedBasket:
     """The totals Pay would charge now: the promo code as validate-discount checks it, and
     the points the customer asks for (as many as they have free, as the checkout takes)."""
     now = timezone.now()
@@ -79,10 +91,10 @@ def _quote(basket: Basket, form: CheckoutForm | None, user: User | None) -> Pric
 
     if code and form is not None:
         try:
-            return price_basket(basket, now, with_code)
+            return price_basket(basket, now, visitor, with_code)
         except PromoCodeRefusedError as refusal:
             form.add_error("code", refusal.message)
-    return price_basket(basket, now, lambda lines: engine.order_total(lines, None, offer))
+    return price_basket(basket, now, visitor, lambda lines: engine.order_total(lines, None, offer))
 
 
 def _pay(
@@ -103,12 +115,18 @@ def _pay(
             user=user,
             points=(form.cleaned_data.get("points") or 0) if user else 0,
             touch=visitor_touch(request),
+            visitor=shop_visitor(request),
             now=timezone.now(),
         )
     except DomainError as error:
         cache.delete(claim)  # nothing was placed: the form may be sent again
         form.add_error("code" if isinstance(error, PromoCodeRefusedError) else None, error.message)
-        return _page(request, form, price_basket(basket, timezone.now()), status=error.status_code)
+        return _page(
+            request,
+            form,
+            _priced(request, basket),
+            status=error.status_code,
+        )
     order = checkout.order
     cache.set(claim, str(order.pk), CLAIM_SECONDS)
     if user is None:
@@ -141,7 +159,7 @@ def _follow_first_pay(
             break
         time.sleep(0.25)
     form.add_error(None, "This order is already being placed. Check your email, or try again.")
-    return _page(request, form, price_basket(basket, timezone.now()), status=409)
+    return _page(request, form, _priced(request, basket), status=409)
 
 
 def _page(

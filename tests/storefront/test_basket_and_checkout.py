@@ -175,6 +175,7 @@ def test_the_basket_and_checkout_cost_the_same_queries_for_one_or_ten_lines(clie
         return len(captured)
 
     add(client, live_schedule(PackageFactory.create()).package)
+    queries()  # warms the shared caches (the live schedules and experiments)
     one = queries()
     for package in PackageFactory.create_batch(9):
         live_schedule(package)
