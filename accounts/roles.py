@@ -23,13 +23,15 @@ def _crud(
 
 MANAGE_PACKAGES = Role(
     "Package managers",
-    "Edit packages, base prices, price schedules and availability; start a catalogue sync.",
+    "Edit packages, base prices, price schedules and availability; start a catalogue sync; "
+    "run price experiments and apply their winners.",
     _crud("catalog", "esimpackage", actions=("view", "change"))
     | _crud("catalog", "syncrun", actions=("view",))
     | _crud("pricing", "packageprice", actions=("view", "change"))
     | _crud("pricing", "priceschedule", "regionalprice")
     | _crud("pricing", "exchangerate", actions=("view", "add"))
-    | _crud("pricing", "pricehistory", actions=("view",)),
+    | _crud("pricing", "pricehistory", actions=("view",))
+    | _crud("pricing", "priceexperiment", "pricevariant"),
 )
 MANAGE_DISCOUNTS = Role(
     "Discount managers",

@@ -141,6 +141,14 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         expire_seconds=12 * 3600,
     ),
     PeriodicJob(
+        name="Store the price experiments' views",
+        task="pricing.tasks.flush_experiment_views",
+        description="Every 15 seconds: moves the views of experiment prices buffered in Redis "
+        "into the experiments' figures.",
+        every_seconds=15,
+        expire_seconds=14,  # the next run reads the same queue
+    ),
+    PeriodicJob(
         name="Refresh the analytics",
         task="analytics.tasks.refresh_analytics",
         description="Every 5 minutes: recomputes the summary days and customers that orders, "

@@ -4,7 +4,8 @@ promo code goes live. They warn; they never refuse (a loss leader can be deliber
 - Same priority: two overlapping schedules of one package at one priority — the earlier
   created silently wins.
 - Below cost: a customer price that keeps less than the provider's cost once the payment
-  provider has taken its fee (PAYMENT_FEE_BPS + PAYMENT_FEE_FIXED_CENTS).
+  provider has taken its fee (PAYMENT_FEE_BPS + PAYMENT_FEE_FIXED_CENTS), for a base price,
+  a schedule, a promo code or a price experiment's variant.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from django.conf import settings
 from catalog.models import EsimPackage
 from catalog.price_display import usd_text
 from pricing import engine
-from pricing.models import DiscountCode, PriceSchedule
+from pricing.experiments.live import engine_variant
+from pricing.models import DiscountCode, PriceExperiment, PriceSchedule
 from pricing.prices import engine_schedule, usd_to_idr_rate
 
 SHOWN = 5  # package codes named in one warning; the rest are counted
@@ -121,3 +123,33 @@ def code_warnings(code: DiscountCode) -> list[str]:
         f"With this code, {len(losing)} package(s) would sell below provider cost plus the "
         f"payment fee: {_named(losing)}."
     ]
+
+
+def experiment_warnings(experiment: PriceExperiment, packages: Iterable[EsimPackage]) -> list[str]:
+    """For an experiment over `packages`: each variant that would sell one of them below cost
+    plus the fee, at its base price (the variant applies after any schedule, which can only
+    take more off)."""
+    fee = payment_fee()
+    covered = list(packages)
+    warnings = []
+    for row in experiment.variants.all():
+        if row.is_control:
+            continue
+        variant = engine_variant(experiment, row)
+        losing = [
+            f"{package.package_code} at {usd_text(price)}"
+            for package in covered
+            if _below_cost(
+                price := engine.variant_price(
+                    engine.Prices(package.price_usd_cents, package.price_idr), variant, 0
+                ).usd_cents,
+                package,
+                fee,
+            )
+        ]
+        if losing:
+            warnings.append(
+                f"Variant “{row.name}” would sell {len(losing)} package(s) below provider cost "
+                f"plus the payment fee: {_named(losing)}."
+            )
+    return warnings

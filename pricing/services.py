@@ -96,13 +96,27 @@ def schedule_promotion(
 ) -> list[PriceSchedule]:
     """One schedule with the same terms for each package (a sale covers dozens), with their
     history rows, in one transaction."""
+    return create_schedules(
+        [(package, terms) for package in packages], user=user, reason=reason, now=now
+    )
+
+
+def create_schedules(
+    rows: Sequence[tuple[EsimPackage, dict[str, Any]]],
+    *,
+    user: Actor,
+    reason: str,
+    now: datetime,
+) -> list[PriceSchedule]:
+    """A schedule per (package, terms), with their history rows, in one transaction. The
+    first one's terms are checked like a form's; the table's constraints check every row."""
     schedules = [
         PriceSchedule(package=package, created_by=_staff(user), created_at=now, **terms)
-        for package in packages
+        for package, terms in rows
     ]
     if not schedules:
         raise DomainError("Select at least one package.")
-    schedules[0].full_clean(exclude=["package"])  # the same terms for all: check them once
+    schedules[0].full_clean(exclude=["package"])
     with transaction.atomic():
         PriceSchedule.objects.bulk_create(schedules)
         PriceHistory.objects.bulk_create(

@@ -1,5 +1,6 @@
-"""The pricing console: package prices and schedules, promo codes, rates and the history."""
+"""The pricing console: package prices and schedules, promo codes, rates, the history and
+price experiments."""
 
-from pricing.admin import codes, package_prices, records, schedules
+from pricing.admin import codes, experiments, package_prices, records, schedules
 
-__all__ = ["codes", "package_prices", "records", "schedules"]
+__all__ = ["codes", "experiments", "package_prices", "records", "schedules"]

@@ -1,13 +1,172 @@
 """Views of experiment prices: one per visitor per experiment per day, buffered in Redis and
-flushed to the database in batches (never a database write per request)."""
+flushed to the database in batches by a task (never a database write per request).
+
+Recording is one Redis round trip: a script adds the visitor to the experiment's set of the
+day (SADD answers whether they were new) and, only then, queues the view. Concurrent requests
+of one visitor therefore queue one view between them. The flush stores a batch, then trims it
+from the queue: a worker that dies between the two leaves the batch queued, and storing it
+again adds nothing (the tables' unique keys, and the counts come from the rows inserted).
+
+The day is UTC. With Redis down, views are not counted (said in the log once a minute): the
+price is still shown, and the figures are a sample, never a guess.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
+
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+
+QUEUE = "hiroam:experiments:views"
+SEEN = "hiroam:experiments:seen"  # + ":<day>:<experiment id>": the visitors counted that day
+SEEN_SECONDS = 2 * 24 * 3600  # the day's set outlives the day (clocks differ a little)
+FLUSH_LOCK = "hiroam:experiments:flush"
+FLUSH_LOCK_SECONDS = 120  # a flush that died frees the queue for the next after this
+BATCH_SIZE = 5_000
+
+# KEYS: the queue, then one "seen" set per view; ARGV: the sets' lifetime, the visitor, then
+# one queued entry per view. Returns how many views were new.
+_RECORD = """
+local queued = 0
+for i = 2, #KEYS do
+  if redis.call('SADD', KEYS[i], ARGV[2]) == 1 then
+    redis.call('EXPIRE', KEYS[i], ARGV[1])
+    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+    queued = queued + 1
+  end
+end
+return queued
+"""
+_last_warning = 0.0
 
 
-def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> None:
+def _redis() -> Any:
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        raise TypeError("Experiment views need the default cache to be Django's RedisCache.")
+    return cache._cache.get_client(write=True)
+
+
+def _not_counted(error: Exception) -> None:
+    global _last_warning  # once a minute per process is enough
+    if time.monotonic() - _last_warning > 60:
+        _last_warning = time.monotonic()
+        logger.warning("Experiment views not counted (Redis unreachable): %s", error)
+
+
+def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> int:
     """Counts a view of each (experiment id, variant id) in `shown` by `visitor` on `now`'s
-    day, unless already counted that day."""
-    return None
+    day, unless already counted that day. Returns how many were new."""
+    if not shown:
+        return 0
+    day = now.date().isoformat()
+    keys = [QUEUE, *(f"{SEEN}:{day}:{experiment_id}" for experiment_id, _ in shown)]
+    entries = [
+        f"{experiment_id} {variant_id} {visitor} {day}" for experiment_id, variant_id in shown
+    ]
+    try:
+        script = _redis().register_script(_RECORD)  # EVALSHA, loading it once per server
+        return int(script(keys=keys, args=[SEEN_SECONDS, visitor, *entries]))
+    except Exception as error:  # Redis down: the page is shown all the same
+        _not_counted(error)
+        return 0
+
+
+def queued_views() -> int:
+    """How many views wait to be flushed."""
+    return int(_redis().llen(QUEUE))
+
+
+def _parsed(entries: Sequence[bytes]) -> list[list[str]]:
+    """The entries' columns: experiment ids, variant ids, visitors, days."""
+    columns: list[list[str]] = [[], [], [], []]
+    for entry in entries:
+        parts = entry.decode().split(" ")
+        if len(parts) == 4:
+            for column, part in zip(columns, parts, strict=True):
+                column.append(part)
+    return columns
+
+
+# One statement per batch. Entries of a variant since deleted are left out (no such variant);
+# a visitor's first view is their assignment (kept if they have one, as a carried-over account
+# does); a variant's day counts the views and the new visitors that were really inserted.
+_STORE = """
+WITH batch AS (
+    SELECT DISTINCT variant.experiment_id, variant.id AS variant_id, entry.visitor,
+           entry.day::date AS day
+    FROM unnest(%(experiments)s::text[], %(variants)s::text[], %(visitors)s::text[],
+                %(days)s::text[]) AS entry (experiment_id, variant_id, visitor, day)
+    JOIN pricing_pricevariant AS variant
+      ON variant.id = entry.variant_id::uuid AND variant.experiment_id = entry.experiment_id::uuid
+), new_views AS (
+    INSERT INTO pricing_experimentview (experiment_id, variant_id, visitor, day)
+    SELECT experiment_id, variant_id, visitor, day FROM batch
+    ON CONFLICT DO NOTHING
+    RETURNING variant_id, day
+), first_views AS (
+    SELECT DISTINCT ON (experiment_id, visitor) experiment_id, variant_id, visitor, day
+    FROM batch ORDER BY experiment_id, visitor, day
+), new_visitors AS (
+    INSERT INTO pricing_experimentassignment
+        (experiment_id, variant_id, visitor, carried_over, assigned_at)
+    SELECT experiment_id, variant_id, visitor, false, %(now)s FROM first_views
+    ON CONFLICT DO NOTHING
+    RETURNING experiment_id, visitor
+), counts AS (
+    SELECT variant_id, day, count(*) AS views, 0 AS visitors FROM new_views GROUP BY 1, 2
+    UNION ALL
+    SELECT first_views.variant_id, first_views.day, 0, count(*)
+    FROM new_visitors JOIN first_views USING (experiment_id, visitor)
+    GROUP BY 1, 2
+)
+INSERT INTO pricing_experimentvariantday (variant_id, day, views, visitors)
+SELECT variant_id, day, sum(views), sum(visitors) FROM counts GROUP BY 1, 2
+ON CONFLICT (variant_id, day) DO UPDATE
+SET views = pricing_experimentvariantday.views + excluded.views,
+    visitors = pricing_experimentvariantday.visitors + excluded.visitors
+"""
+
+
+def _store(entries: Sequence[bytes], now: datetime) -> None:
+    experiments, variants, visitors, days = _parsed(entries)
+    if not experiments:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _STORE,
+            {
+                "experiments": experiments,
+                "variants": variants,
+                "visitors": visitors,
+                "days": days,
+                "now": now,
+            },
+        )
+
+
+def flush_views(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
+    """Stores the queued views, a batch at a time, until the queue is empty. One flush at a
+    time (a Redis lock); a second one finds it taken and leaves. Returns the entries read."""
+    client = _redis()
+    lock = client.lock(FLUSH_LOCK, timeout=FLUSH_LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        return 0
+    flushed = 0
+    try:
+        while entries := client.lrange(QUEUE, 0, batch_size - 1):
+            _store(entries, now)
+            client.ltrim(QUEUE, len(entries), -1)  # only after the batch is committed
+            flushed += len(entries)
+            lock.extend(FLUSH_LOCK_SECONDS, replace_ttl=True)
+    finally:
+        lock.release()
+    return flushed
