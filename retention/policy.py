@@ -169,6 +169,31 @@ POLICY: tuple[Rule, ...] = (
         apply=rules.delete_refund_runs,
     ),
     Rule(
+        key="experiment_views",
+        table="Views of price experiments (pricing_experimentview): a visitor id per day shown",
+        action=Action.DELETE,
+        after_days=30,
+        reason="Plan silent. The experiment's figures are kept as daily counts per variant; a "
+        "view row only stops a batch stored twice from counting twice, which is a matter of "
+        "minutes. A visitor id (a browser's random cookie, an app install's id or an account "
+        "id) is an online identifier: kept no longer than that use needs, with a margin.",
+        legal_basis=LEGITIMATE_INTEREST,
+        due=rules.old_experiment_views,
+        apply=rules.delete_experiment_views,
+    ),
+    Rule(
+        key="experiment_assignments",
+        table="Visitors' variants in price experiments (pricing_experimentassignment)",
+        action=Action.DELETE,
+        after_days=90,
+        reason="Plan silent. Needed while the experiment prices its visitors; 90 days after it "
+        "is completed the figures and conversions are settled (refunds come back within the "
+        "eSIM's first weeks) and nobody is priced by them again.",
+        legal_basis=LEGITIMATE_INTEREST,
+        due=rules.finished_experiment_assignments,
+        apply=rules.delete_experiment_assignments,
+    ),
+    Rule(
         key="sync_runs",
         table="Catalogue sync runs (catalog_syncrun)",
         action=Action.DELETE,
@@ -263,12 +288,14 @@ POLICY: tuple[Rule, ...] = (
     ),
     Rule(
         key="prices",
-        table="Price history, schedules, exchange rates, promo codes and their paid uses "
-        "(pricing_*)",
+        table="Price history, schedules, exchange rates, promo codes and their paid uses, "
+        "price experiments with their daily counts and conversions (pricing_*)",
         action=Action.KEEP,
         kept_for="7 years",
         reason="What customers were charged and why (the EU's 30-day lowest price reads "
-        "past prices); no personal data but a promo use's email, anonymised with its order.",
+        "past prices); no personal data but a promo use's email, anonymised with its order, "
+        "and an experiment conversion's visitor id (what a price was paid at, kept with the "
+        "order it names).",
         legal_basis=LEGAL_OBLIGATION,
     ),
     Rule(

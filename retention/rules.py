@@ -33,7 +33,7 @@ from orders.models import (
     WebhookLog,
 )
 from points.models import PointsExpiryNotice
-from pricing.models import DiscountCodeUsage
+from pricing.models import DiscountCodeUsage, ExperimentAssignment, ExperimentView, PriceExperiment
 from refunds.models import RefundRun
 from retention.models import RetentionRun
 
@@ -58,6 +58,8 @@ delete_expiry_notices = deleting(PointsExpiryNotice)
 delete_refund_runs = deleting(RefundRun)
 delete_sync_runs = deleting(SyncRun)
 delete_retention_runs = deleting(RetentionRun)
+delete_experiment_views = deleting(ExperimentView)
+delete_experiment_assignments = deleting(ExperimentAssignment)
 
 
 # ---------------------------------------------------------------- operational records
@@ -90,6 +92,17 @@ def past_expiry_notices(cutoff: datetime) -> QuerySet[PointsExpiryNotice]:
 
 def old_refund_runs(cutoff: datetime) -> QuerySet[RefundRun]:
     return RefundRun.objects.filter(started_at__lt=cutoff)
+
+
+def old_experiment_views(cutoff: datetime) -> QuerySet[ExperimentView]:
+    return ExperimentView.objects.filter(day__lt=cutoff.date())
+
+
+def finished_experiment_assignments(cutoff: datetime) -> QuerySet[ExperimentAssignment]:
+    # A running or paused experiment still prices its visitors by them: never due.
+    return ExperimentAssignment.objects.filter(
+        experiment__status=PriceExperiment.Status.COMPLETED, experiment__completed_at__lt=cutoff
+    )
 
 
 def old_sync_runs(cutoff: datetime) -> QuerySet[SyncRun]:

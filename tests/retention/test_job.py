@@ -19,7 +19,7 @@ from catalog.models import EsimPackage, SyncRun
 from orders.data_rights import ERASED_EMAIL
 from orders.models import EmailLog, EsimProfile, Order, OrderItem, PaymentRefund, WebhookLog
 from points.models import PointsExpiryNotice, PointsTransaction
-from pricing.models import DiscountCodeUsage
+from pricing.models import DiscountCodeUsage, ExperimentAssignment, ExperimentView
 from refunds.models import RefundRun
 from retention import job
 from retention.models import RetentionRun
@@ -76,6 +76,8 @@ def test_what_the_policy_says_is_gone_is_gone_and_what_it_keeps_is_intact():
         "admin_history": 1,
         "points_expiry_notices": 2,  # both of the customer's, their days long past
         "refund_runs": 1,
+        "experiment_views": 2,  # 40 days old, of either experiment
+        "experiment_assignments": 1,  # the experiment completed 100 days ago
         "sync_runs": 1,
         "retention_runs": 0,
     }
@@ -96,6 +98,9 @@ def test_what_the_policy_says_is_gone_is_gone_and_what_it_keeps_is_intact():
     assert not PointsExpiryNotice.objects.exists()
     assert list(SyncRun.objects.all()) == [world.recent_sync]
     assert list(RefundRun.objects.all()) == [world.recent_refund_run]
+    assert ExperimentView.objects.filter(day__lt=world.recent_view.day).count() == 0
+    assert ExperimentView.objects.count() == 2  # each experiment's recent view
+    assert list(ExperimentAssignment.objects.all()) == [world.running_assignment]
 
     # The old guest order is the same order, with every amount, item and eSIM, naming nobody.
     guest_after = dict(Order.objects.filter(pk=world.guest.pk).values().get())

@@ -23,13 +23,17 @@ from orders.models import (
     WebhookLog,
 )
 from points.models import PointsExpiryNotice
-from pricing.models import DiscountCodeUsage
+from pricing.models import DiscountCodeUsage, ExperimentAssignment, ExperimentView
 from refunds.models import RefundRun
 from tests.accounts.customer_file import CustomerFile, customer_with_one_of_everything
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import PackageFactory
 from tests.orders.factories import OrderFactory, paid_order
-from tests.pricing.factories import DiscountCodeFactory, DiscountCodeUsageFactory
+from tests.pricing.factories import (
+    DiscountCodeFactory,
+    DiscountCodeUsageFactory,
+    running_experiment,
+)
 
 # Three years on: past every age the policy applies (the longest is two years).
 LATER = timedelta(days=3 * 365)
@@ -61,6 +65,8 @@ class World:
     old_notice: PointsExpiryNotice
     recent_sync: SyncRun
     recent_refund_run: RefundRun
+    recent_view: ExperimentView  # an experiment's view of 10 days ago (the old one is due)
+    running_assignment: ExperimentAssignment  # a running experiment's (the finished one's due)
 
 
 def _item(order: Order) -> OrderItem:
@@ -200,6 +206,7 @@ def build_world() -> World:
     recent_refund_run = RefundRun.objects.create(
         trigger=RefundRun.Trigger.SCHEDULE, started_at=recent
     )
+    recent_view, running_assignment = _experiments(now, recent)
     return World(
         now=now,
         customer=customer,
@@ -225,4 +232,31 @@ def build_world() -> World:
         old_notice=old_notice,
         recent_sync=recent_sync,
         recent_refund_run=recent_refund_run,
+        recent_view=recent_view,
+        running_assignment=running_assignment,
     )
+
+
+def _experiments(now: datetime, recent: datetime) -> tuple[ExperimentView, ExperimentAssignment]:
+    """A completed experiment (long ago) and a running one, each with a visitor's variant and
+    views of a long time ago and of lately."""
+    finished = running_experiment(
+        name="Finished", status="completed", completed_at=now - timedelta(days=100)
+    )
+    running = running_experiment(name="Running")
+    views = []
+    for experiment in (finished, running):
+        variant = experiment.variants.get(is_control=True)
+        ExperimentAssignment.objects.create(
+            experiment=experiment, variant=variant, visitor="g:old-visitor-0000000"
+        )
+        for day in (now - timedelta(days=40), recent):
+            views.append(
+                ExperimentView.objects.create(
+                    experiment=experiment,
+                    variant=variant,
+                    visitor="g:old-visitor-0000000",
+                    day=day.date(),
+                )
+            )
+    return views[-1], ExperimentAssignment.objects.get(experiment=running)
