@@ -14,7 +14,12 @@ from accounts import email_verification, services
 from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.me_api import signed_in_customer
 from accounts.models import User
-from accounts.visitors import VISITOR_HEADER, announce_sign_in, guest_visitor
+from accounts.visitors import (
+    VISITOR_HEADER,
+    VISITOR_ID_PARAMETER,
+    announce_sign_in,
+    guest_visitor,
+)
 from hiroam.api.throttling import email_in_body
 
 VerificationOutput = inline_serializer(
@@ -63,7 +68,12 @@ class RegisterView(APIView):
             max_length=255, required=False, default="", allow_blank=True
         )
 
-    @extend_schema(request=RegisterInput, responses={201: TokensOutput}, tags=["auth"])
+    @extend_schema(
+        request=RegisterInput,
+        responses={201: TokensOutput},
+        tags=["auth"],
+        parameters=[VISITOR_ID_PARAMETER],
+    )
     def post(self, request: Request) -> Response:
         data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -90,7 +100,12 @@ class LoginView(APIView):
         email = serializers.EmailField(max_length=254)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @extend_schema(request=LoginInput, responses={200: TokensOutput}, tags=["auth"])
+    @extend_schema(
+        request=LoginInput,
+        responses={200: TokensOutput},
+        tags=["auth"],
+        parameters=[VISITOR_ID_PARAMETER],
+    )
     def post(self, request: Request) -> Response:
         data = self.LoginInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.dispatch import Signal
 from django.http import HttpRequest
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
@@ -23,6 +24,16 @@ GUEST_COOKIE_SALT = "hiroam.visitor"
 GUEST_COOKIE_SECONDS = 365 * 24 * 3600
 ACCOUNT, GUEST = "u:", "g:"
 GUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+# Declared on the API operations whose answers or effects depend on the visitor.
+VISITOR_ID_PARAMETER = OpenApiParameter(
+    VISITOR_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="The app install's own stable id (16-64 characters of A-Z a-z 0-9 _ -), for "
+    "price experiments: the same id sees the same prices. Ignored when signed in (the account "
+    "decides) or malformed. On login and register, the install's variants carry over.",
+)
 
 # Sent with `user` (the account) and `guest` (the guest visitor id it was) on sign-in/sign-up.
 guest_signed_in = Signal()

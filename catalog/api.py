@@ -11,10 +11,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from accounts.visitors import api_visitor
+from accounts.visitors import VISITOR_ID_PARAMETER, api_visitor
 from catalog import selectors
 from catalog.availability import availability
-from catalog.cache import cached_answer, lifetime_seconds, seconds_until
+from catalog.cache import cached_answer, lifetime_seconds, reads_catalogue, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import (
@@ -163,12 +163,13 @@ class PackageListView(APIView):
         page_size = serializers.IntegerField(min_value=1, max_value=100, default=20)
 
     @extend_schema(
-        parameters=[Query],
+        parameters=[Query, VISITOR_ID_PARAMETER],
         responses={200: PackageListSchema},
         tags=["catalog"],
         operation_id="packages_list",
         description="Active packages with their price and availability, and facets for filtering.",
     )
+    @reads_catalogue
     def get(self, request: Request) -> HttpResponse:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -236,10 +237,15 @@ class PackageDetailView(APIView):
         currency = serializers.ChoiceField(choices=CURRENCIES, default="USD")
 
     @extend_schema(
-        parameters=[Query, OpenApiParameter("id_or_slug", str, OpenApiParameter.PATH)],
+        parameters=[
+            Query,
+            OpenApiParameter("id_or_slug", str, OpenApiParameter.PATH),
+            VISITOR_ID_PARAMETER,
+        ],
         responses={200: PackageSchema},
         tags=["catalog"],
     )
+    @reads_catalogue
     def get(self, request: Request, id_or_slug: str) -> HttpResponse:
         query = self.Query(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -5,12 +5,19 @@ package, a price or a price schedule bumps it (after its transaction commits), s
 request misses and recomputes: a cached answer is never stale after an admin saves. Answers
 also expire at the next moment something turns on or off by the clock (an availability window,
 a schedule), and after CATALOG_CACHE_SECONDS at the latest.
+
+A page that only reads the catalogue runs inside `reads_catalogue`: it reads the version once,
+however many cached answers it uses (its answers agree with each other, a round trip each
+saved).
 """
 
+import functools
 import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -25,21 +32,44 @@ from catalog.price_display import DisplayPrice
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
+# Inside `reads_catalogue`: [] until the version is first read, then [the version].
+_version_read: ContextVar[list[int] | None] = ContextVar("catalog_version_read", default=None)
 
 
 def catalog_version() -> int:
+    held = _version_read.get()
+    if held:
+        return held[0]
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
+        # A new counter starts anywhere: a version seen before Redis was emptied never comes
+        # back, so nothing kept by it (in a process's memory) can be taken for current.
+        cache.add(VERSION_KEY, secrets.randbelow(2**62) + 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
+    if held is not None:
+        held.append(int(version))
     return int(version)
+
+
+def reads_catalogue[**P, R](view: Callable[P, R]) -> Callable[P, R]:
+    """For a view that only reads the catalogue: one version for the whole request."""
+
+    @functools.wraps(view)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _version_read.set([])
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _version_read.reset(token)
+
+    return reading
 
 
 def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (Redis was emptied): any new value invalidates
-        cache.add(VERSION_KEY, 2, timeout=None)
+        cache.add(VERSION_KEY, secrets.randbelow(2**62) + 1, timeout=None)
     except Exception:
         logger.exception("Could not invalidate the catalogue cache")
 

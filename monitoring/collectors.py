@@ -23,6 +23,7 @@ from hiroam.integrations.circuit_breaker import CircuitState
 from hiroam.observability import metrics
 from monitoring import provider_balance
 from orders.models import EmailLog, EsimStatus, Order, OrderStatus, WebhookLog
+from pricing.experiments.views import queued_views
 from refunds.models import RefundRun
 
 PROVIDERS = ("esim_access", "paddle")
@@ -65,6 +66,7 @@ class BusinessState(Collector):
         yield self._queues()
         yield from self._refund_job()
         yield from self._analytics()
+        yield from self._experiment_views()
         yield from self._provider_balance()
         failed = EmailLog.objects.filter(
             status=EmailLog.Status.FAILED, created_at__gte=now - EMAIL_FAILURE_WINDOW
@@ -176,6 +178,13 @@ class BusinessState(Collector):
             "hiroam_analytics_refreshed_timestamp_seconds",
             "When the analytics summaries were last refreshed (Unix time; 0: never).",
             state.timestamp() if state else 0,
+        )
+
+    def _experiment_views(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "hiroam_experiment_views_queued",
+            "Views of experiment prices waiting in Redis to be stored (every 15 s normally).",
+            queued_views(),
         )
 
     def _provider_balance(self) -> Iterator[Metric]:

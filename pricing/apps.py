@@ -13,7 +13,7 @@ class PricingConfig(AppConfig):
         from catalog.cost_changes import register_cost_change_recorder
         from catalog.price_display import register_price_source
         from pricing.experiments.carry_over import on_guest_signed_in
-        from pricing.prices import EnginePrices
+        from pricing.price_sql import EnginePrices
         from pricing.services import record_cost_changes
 
         register_price_source(EnginePrices())

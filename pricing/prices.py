@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
-from django.db.models import BigIntegerField, F, Min, Q, QuerySet
-from django.db.models.expressions import Combinable, RawSQL
+from django.db.models import QuerySet
 
-from catalog.cache import cached_answer, seconds_until
 from catalog.models import EsimPackage
-from catalog.price_display import EVERYONE, Audience, DisplayPrice, base_price_field
+from catalog.price_display import EVERYONE, Audience, DisplayPrice
 from pricing import engine
-from pricing.experiments.audience import ExperimentAudience, audience_for, variant_for
-from pricing.experiments.live import next_experiment_change
+from pricing.experiments.audience import variant_for
 from pricing.models import ExchangeRate, PriceHistory, PriceSchedule
 
 # The price-indication rule (EU Omnibus directive): a reduced price is shown with the lowest
@@ -40,7 +36,7 @@ def usd_to_idr_rate(moment: datetime) -> int:
     return int(rate) if rate else int(settings.CATALOG_USD_TO_IDR_RATE)
 
 
-_ENGINE_COLUMNS = (
+ENGINE_COLUMNS = (
     "id",
     "package_id",
     "schedule_name",
@@ -59,7 +55,7 @@ _ENGINE_COLUMNS = (
 )
 
 
-def _engine_schedule(values: dict[str, Any]) -> engine.Schedule:
+def schedule_from_values(values: dict[str, Any]) -> engine.Schedule:
     if values["schedule_type"] == PriceSchedule.ScheduleType.PRICE_OVERRIDE:
         kind = engine.DiscountKind.PRICE_OVERRIDE
     else:
@@ -82,15 +78,15 @@ def _engine_schedule(values: dict[str, Any]) -> engine.Schedule:
 
 
 def engine_schedule(row: PriceSchedule) -> engine.Schedule:
-    values = {name: getattr(row, name) for name in _ENGINE_COLUMNS}
-    return _engine_schedule(values | {"id": row.pk})
+    values = {name: getattr(row, name) for name in ENGINE_COLUMNS}
+    return schedule_from_values(values | {"id": row.pk})
 
 
 def engine_schedules(rows: QuerySet[PriceSchedule]) -> dict[Any, list[engine.Schedule]]:
     """The engine's schedules of `rows`, by package (read as plain values: pages read many)."""
     grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
-    for values in rows.values(*_ENGINE_COLUMNS):
-        grouped[values["package_id"]].append(_engine_schedule(values))
+    for values in rows.values(*ENGINE_COLUMNS):
+        grouped[values["package_id"]].append(schedule_from_values(values))
     return grouped
 
 
@@ -263,108 +259,3 @@ def order_lines(
             )
         )
     return lines
-
-
-# ------------------------------------------------------------------------------ in SQL
-def _varied(audience: Audience) -> tuple[dict[Any, engine.Variant], dict[Any, engine.Prices]]:
-    """The packages `audience`'s variants reprice, with their variant and base prices: one
-    query per experiment it is in. A package two experiments cover goes to the first."""
-    variants: dict[Any, engine.Variant] = {}
-    bases: dict[Any, engine.Prices] = {}
-    if not isinstance(audience, ExperimentAudience):
-        return variants, bases
-    claimed: set[Any] = set()
-    for experiment, variant in zip(audience.experiments, audience.variants, strict=True):
-        covered = EsimPackage.objects.filter(experiment.coverage())
-        for pk, usd, idr in covered.values_list("pk", "price_usd_cents", "price_idr"):
-            if pk not in claimed and not variant.is_control:
-                variants[pk], bases[pk] = variant, engine.Prices(usd, idr)
-            claimed.add(pk)
-    return variants, bases
-
-
-def _live_prices(now: datetime, audience: Audience) -> dict[str, dict[str, int]]:
-    """For every package a live schedule or the audience's variant reprices now: its customer
-    price by currency ({"USD": {package id: cents}, "IDR": {package id: rupiah}}), from the
-    engine. Two queries (the live schedules with their packages' base prices; the rate) for
-    the whole catalogue, and one per experiment the audience is in."""
-    grouped: dict[Any, list[engine.Schedule]] = defaultdict(list)
-    variants, bases = _varied(audience)
-    live = PriceSchedule.objects.filter(is_active=True, starts_at__lte=now, ends_at__gt=now)
-    for values in live.values(*_ENGINE_COLUMNS, "package__price_usd_cents", "package__price_idr"):
-        grouped[values["package_id"]].append(_engine_schedule(values))
-        bases[values["package_id"]] = engine.Prices(
-            values["package__price_usd_cents"], values["package__price_idr"]
-        )
-    rate = usd_to_idr_rate(now) if bases else 0
-    prices: dict[str, dict[str, int]] = {"USD": {}, "IDR": {}}
-    for package_id, base in bases.items():
-        final = engine.price_package(
-            base=base,
-            schedules=grouped.get(package_id, []),
-            moment=now,
-            usd_to_idr_rate=rate,
-            variant=variants.get(package_id),
-        ).final
-        prices["USD"][str(package_id)] = final.usd_cents
-        prices["IDR"][str(package_id)] = final.idr
-    return prices
-
-
-def live_prices(now: datetime, audience: Audience = EVERYONE) -> dict[str, str]:
-    """What holds until the next price change, shared by every request of the same audience
-    until then (or until the catalogue changes): `_live_prices` as JSON by currency ("" when
-    nothing is repriced) and, under "next_change", that moment in ISO 8601 ("" for none)."""
-
-    def build() -> tuple[dict[str, str], float]:
-        change = next_change(now)
-        prices = _live_prices(now, audience)
-        snapshot = {
-            currency: json.dumps(by_id) if by_id else "" for currency, by_id in prices.items()
-        }
-        snapshot["next_change"] = change.isoformat() if change else ""
-        return snapshot, seconds_until(change, now)
-
-    return cast(dict[str, str], cached_answer("live-prices", {"audience": audience.key}, build))
-
-
-def next_price_change(now: datetime) -> datetime | None:
-    """`next_change`, read from the shared snapshot."""
-    moment = live_prices(now)["next_change"]
-    return datetime.fromisoformat(moment) if moment else None
-
-
-def price_expression(currency: str, now: datetime, audience: Audience = EVERYONE) -> Combinable:
-    """What a customer of `audience` pays for a package at `now`, as SQL, to sort and filter a
-    whole catalogue by: the base price, or the engine's price for the packages a live schedule
-    or an experiment variant reprices (passed to the query as one JSON map, looked up per row)."""
-    repriced = live_prices(now, audience)[currency]
-    field = base_price_field(currency)
-    if not repriced:
-        return F(field)
-    table = EsimPackage._meta.db_table
-    return RawSQL(  # noqa: S611 (only the table and column names are formatted in)
-        f'COALESCE((%s::jsonb ->> "{table}"."id"::text)::bigint, "{table}"."{field}")',
-        [repriced],
-        output_field=BigIntegerField(),
-    )
-
-
-def next_change(now: datetime) -> datetime | None:
-    """The next moment any schedule or experiment starts or ends, or a new exchange rate takes
-    effect: until then every price holds."""
-    found = PriceSchedule.objects.filter(is_active=True, ends_at__gt=now).aggregate(
-        start=Min("starts_at", filter=Q(starts_at__gt=now)), end=Min("ends_at")
-    )
-    new_rate = ExchangeRate.objects.filter(valid_from__gt=now).aggregate(at=Min("valid_from"))
-    moments = [*found.values(), new_rate["at"], next_experiment_change(now)]
-    return min((moment for moment in moments if moment is not None), default=None)
-
-
-class EnginePrices:
-    """The catalogue's price source (registered in pricing.apps)."""
-
-    audience = staticmethod(audience_for)
-    display_prices = staticmethod(display_prices)
-    price_expression = staticmethod(price_expression)
-    next_change = staticmethod(next_price_change)

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.acquisition_api import AcquisitionInput, touch_from
 from accounts.models import User
-from accounts.visitors import api_visitor
+from accounts.visitors import VISITOR_ID_PARAMETER, api_visitor
 from hiroam.api.throttling import email_in_body
 from orders import selectors
 from orders.api.customer_orders import pricing_body
@@ -136,6 +136,7 @@ class ValidateDiscountView(APIView):
         responses={200: ValidatedCodeSchema},
         tags=["checkout"],
         operation_id="checkout_validate_discount",
+        parameters=[VISITOR_ID_PARAMETER],
     )
     def post(self, request: Request) -> Response:
         data = self.ValidateDiscountInput(data=request.data)
@@ -233,7 +234,8 @@ class CheckoutView(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 description="Same key and body within 24 h: the first answer again.",
-            )
+            ),
+            VISITOR_ID_PARAMETER,
         ],
     )
     def post(self, request: Request) -> Response:

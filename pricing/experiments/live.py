@@ -1,6 +1,8 @@
 """The experiments pricing right now: running, inside their window. Read once per catalogue
-version and shared through the catalogue cache (every experiment change invalidates it), so a
-page of prices costs no query for them."""
+version and shared through the catalogue cache (every experiment change invalidates it), and
+kept in each process's memory for that version until an experiment starts or ends by the
+clock: a page of prices costs no query and no transfer for them, only the version it reads
+anyway."""
 
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
+from django.conf import settings
 from django.db.models import Min, Q
 
-from catalog.cache import cached_answer, seconds_until
+from catalog.cache import cached_answer, catalog_version, seconds_until
 from catalog.models import EsimPackage
 from pricing import engine
 from pricing.experiments.assignment import choose
@@ -56,15 +59,6 @@ class LiveExperiment:
         if self.country_code and self.country_code in package.location_codes:
             return True
         return bool(self.region) and package.region == self.region
-
-    def coverage(self) -> Q:
-        """The packages it covers, as a filter."""
-        covered = Q(pk__in=list(self.package_ids))
-        if self.country_code:
-            covered |= Q(location_codes__contains=[self.country_code])
-        if self.region:
-            covered |= Q(region=self.region)
-        return covered
 
     def variant_for(self, visitor: str) -> engine.Variant:
         chosen = choose(
@@ -125,12 +119,48 @@ def next_experiment_change(now: datetime) -> datetime | None:
     return min((moment for moment in found.values() if moment is not None), default=None)
 
 
-def live_experiments(now: datetime) -> tuple[LiveExperiment, ...]:
-    def build() -> tuple[tuple[LiveExperiment, ...], float]:
-        experiments = PriceExperiment.objects.filter(running_at(now)).prefetch_related("variants")
-        return _live(list(experiments)), seconds_until(next_experiment_change(now), now)
+@dataclass(frozen=True)
+class _Held:
+    version: tuple[str, int]  # the release and the catalogue version it was read at
+    live: tuple[LiveExperiment, ...]
+    since: datetime  # read at this moment,
+    until: datetime | None  # and true until this one (None: until a change)
 
-    return cast(tuple[LiveExperiment, ...], cached_answer("experiments", {}, build))
+    def holds(self, version: tuple[str, int], now: datetime) -> bool:
+        return (
+            self.version == version
+            and self.since <= now
+            and (self.until is None or now < self.until)
+        )
+
+
+_held: _Held | None = None  # this process's copy
+
+
+def _shared(now: datetime) -> tuple[tuple[LiveExperiment, ...], datetime | None]:
+    def build() -> tuple[tuple[tuple[LiveExperiment, ...], datetime | None], float]:
+        experiments = PriceExperiment.objects.filter(running_at(now)).prefetch_related("variants")
+        change = next_experiment_change(now)
+        return (_live(list(experiments)), change), seconds_until(change, now)
+
+    return cast(
+        tuple[tuple[LiveExperiment, ...], datetime | None],
+        cached_answer("experiments", {}, build),
+    )
+
+
+def live_experiments(now: datetime) -> tuple[LiveExperiment, ...]:
+    global _held
+    if settings.CATALOG_CACHE_SECONDS <= 0:
+        return _shared(now)[0]
+    try:
+        version = (settings.APP_VERSION, catalog_version())
+    except Exception:  # Redis down: the shared answer is built afresh
+        return _shared(now)[0]
+    if _held is None or not _held.holds(version, now):
+        live, until = _shared(now)
+        _held = _Held(version, live, now, until)
+    return _held.live
 
 
 def experiment_of(package: EsimPackage, live: Iterable[LiveExperiment]) -> LiveExperiment | None:

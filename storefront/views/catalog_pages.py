@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.visitors import shop_visitor
 from catalog import selectors
 from catalog.availability import Availability, availability
-from catalog.cache import cached_answer, lifetime_seconds, seconds_until
+from catalog.cache import cached_answer, lifetime_seconds, reads_catalogue, seconds_until
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import (
@@ -100,6 +100,7 @@ def _destinations() -> list[selectors.Destination]:
     return cached_answer("shop-destinations", {}, lambda: (selectors.destinations(), 3600))
 
 
+@reads_catalogue
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     currency = visitor_currency(request)
@@ -125,6 +126,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@reads_catalogue
 def package_list(
     request: HttpRequest, country: str | None = None, region: str | None = None
 ) -> HttpResponse:
@@ -189,6 +191,7 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+@reads_catalogue
 def package_detail(request: HttpRequest, key: str) -> HttpResponse:
     package = selectors.listed_package(key)
     if package is None:

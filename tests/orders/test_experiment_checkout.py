@@ -34,7 +34,9 @@ def _guest_on(variant_name: str, prefix: str = "guest") -> str:
 
 
 def _final_price(page: str) -> str:
-    return re.search(r'data-testid="final-price">([^<]+)<', page).group(1)
+    found = re.search(r'data-testid="final-price">([^<]+)<', page)
+    assert found, "no price on the page"
+    return found.group(1)
 
 
 def _signed_cookie(guest: str) -> str:

@@ -7,14 +7,17 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from redis import Redis
 
 from catalog.models import EsimPackage
 from pricing import engine
+from pricing.experiments.audience import ExperimentAudience
+from pricing.experiments.live import LiveExperiment
 from pricing.models import PriceSchedule
-from pricing.prices import engine_schedule, price_expression, usd_to_idr_rate
+from pricing.price_sql import price_expression
+from pricing.prices import engine_schedule, usd_to_idr_rate
 from tests.catalog.factories import PackageFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +129,81 @@ def test_a_schedule_on_another_page_bounds_how_long_a_page_is_cached(api_client,
     redis = Redis.from_url(settings.REDIS_URL)
     [key] = redis.keys("*catalog:*:list:*")
     assert 590 <= redis.ttl(key) <= 600
+
+
+def _variant(kind, value=0, override_usd=None, override_idr=None):
+    return engine.Variant("e", "Test", "v", "Variant", kind, value, override_usd, override_idr)
+
+
+variant_terms = st.one_of(
+    st.builds(
+        lambda value: _variant(engine.DiscountKind.PERCENTAGE, value),
+        st.integers(-10_000, 10_000).filter(bool),
+    ),
+    st.builds(
+        lambda value: _variant(engine.DiscountKind.FIXED, value),
+        st.integers(-100_000, 100_000).filter(bool),
+    ),
+    st.builds(
+        lambda usd, idr: _variant(engine.DiscountKind.PRICE_OVERRIDE, 0, usd, idr),
+        st.integers(0, 200_000),
+        st.none() | st.integers(0, 3_000_000_000),
+    ),
+    st.just(engine.Variant("e", "Test", "c", "Control")),
+)
+
+
+@settings(max_examples=80)
+@given(
+    usd=st.integers(0, 2_000_000),
+    idr=st.integers(0, 30_000_000_000),
+    terms=st.lists(schedule_terms, max_size=2),
+    variant=variant_terms,
+)
+# Halves round away from zero: 50 % of 1 cent is 1 cent (up or down), of Rp 3 is Rp 2.
+@example(usd=1, idr=3, terms=[], variant=_variant(engine.DiscountKind.PERCENTAGE, -5_000))
+@example(usd=1, idr=3, terms=[], variant=_variant(engine.DiscountKind.PERCENTAGE, 5_000))
+# The highest price a package may have: no product outgrows a bigint.
+@example(
+    usd=2_147_483_647,
+    idr=10**15,
+    terms=[],
+    variant=_variant(engine.DiscountKind.PERCENTAGE, 9_999),
+)
+# A cut larger than the price stops at zero.
+@example(usd=150, idr=9, terms=[], variant=_variant(engine.DiscountKind.FIXED, -200))
+def test_the_sql_price_of_an_experiment_visitor_is_the_engine_price(usd, idr, terms, variant):
+    """With or without a live schedule (the variant on top, in Python, or alone, in SQL)."""
+    japan = LiveExperiment(
+        id="00000000-0000-0000-0000-000000000001",
+        name="Test",
+        started_at=NOW,
+        package_ids=frozenset(),
+        country_code="JP",
+        region="",
+        variants=(variant,),
+        weights=(1,),
+    )
+    audience = ExperimentAudience("g:visitor", (japan,), (variant,))
+    with override_settings(CATALOG_CACHE_SECONDS=0), transaction.atomic():
+        package = PackageFactory.create(price_usd_cents=usd, price_idr=idr, location_codes=["JP"])
+        elsewhere = PackageFactory.create(price_usd_cents=usd, price_idr=idr, location_codes=["FR"])
+        rows = PriceSchedule.objects.bulk_create([_row(package, t) for t in terms])
+        rate = usd_to_idr_rate(NOW)
+        expected = engine.price_package(
+            base=engine.Prices(usd, idr),
+            schedules=[engine_schedule(row) for row in rows],
+            moment=NOW,
+            usd_to_idr_rate=rate,
+            variant=variant,
+        ).final
+        in_sql = EsimPackage.objects.annotate(
+            usd=price_expression("USD", NOW, audience), idr=price_expression("IDR", NOW, audience)
+        )
+        assert in_sql.values_list("usd", "idr").get(pk=package.pk) == (
+            expected.usd_cents,
+            expected.idr,
+        )
+        # A package the experiment does not cover keeps its price.
+        assert in_sql.values_list("usd", "idr").get(pk=elsewhere.pk) == (usd, idr)
+        transaction.set_rollback(True)
