@@ -21,9 +21,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from django.db.models import BigIntegerField, Case, F, Min, Q, Value, When
+from django.db.models import BigIntegerField, F, Min, Q
 from django.db.models.expressions import Combinable, RawSQL
-from django.db.models.functions import Cast, Coalesce, Greatest
 
 from catalog.cache import cached_answer, seconds_until
 from catalog.models import EsimPackage
@@ -64,42 +63,44 @@ def variant_terms(experiment_id: str, variant: engine.Variant, rate: int) -> Var
     return VariantTerms(experiment_id, "set", price.usd_cents, price.idr)
 
 
-def variant_sql(kind: str, amount: int, base: Any) -> Any:
-    """SQL for what a variant makes of `base` (a non-negative price in minor units), never
-    below zero. A percentage moves it by round_half_up_div(base x |bps|, 10,000), signed, as
-    the engine does; worked out on base = q x 10,000 + r as q x |bps| + (2 r |bps| + 10,000)
-    div 20,000 (exact), so no product outgrows a bigint, however high the price."""
+def variant_sql(kind: str, amount: int, base: str) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) for what a variant makes of the price `base` (SQL of a
+    non-negative price in minor units), never below zero. A percentage moves it by
+    round_half_up_div(base x |bps|, 10,000), signed, as the engine does; worked out on
+    base = q x 10,000 + r as q x |bps| + (2 r |bps| + 10,000) div 20,000 (exact), so no product
+    outgrows a bigint, however high the price."""
     if kind == "same":
-        return base
+        return base, []
     if kind == "set":
-        return Value(amount, output_field=BigIntegerField())
-    price = Cast(base, BigIntegerField())
+        return "%s::bigint", [amount]
+    price = f"({base})::bigint"
     if kind == "shift":
-        moved: Any = Value(amount)
-    else:
-        bps = abs(amount)
-        whole, rest = price / Value(engine.BPS), price % Value(engine.BPS)
-        size = whole * Value(bps) + (rest * Value(2 * bps) + Value(engine.BPS)) / Value(
-            2 * engine.BPS
+        return f"GREATEST(0, {price} + %s)", [amount]
+    bps, sign = abs(amount), "+" if amount >= 0 else "-"
+    whole, rest = f"{price} / {engine.BPS} * %s", f"{price} %% {engine.BPS} * %s"
+    size = f"({whole} + ({rest} + {engine.BPS}) / {2 * engine.BPS})"
+    return f"GREATEST(0, {price} {sign} {size})", [bps, 2 * bps]
+
+
+def _coverage_sql(experiment: LiveExperiment, table: str) -> tuple[str, list[Any]]:
+    """SQL for "a live experiment covers this package": its named packages (by a subquery: a
+    whole catalogue named is not 2,500 literals in every query), a country's, a region's."""
+    through = PriceExperiment.packages.through._meta.db_table
+    tests: list[str] = []
+    params: list[Any] = []
+    if experiment.package_ids:
+        tests.append(  # only the table names are formatted in
+            f'"{table}"."id" IN (SELECT "esimpackage_id" FROM "{through}" '  # noqa: S608
+            'WHERE "priceexperiment_id" = %s::uuid)'
         )
-        moved = size if amount >= 0 else -size
-    return Greatest(Value(0), price + moved, output_field=BigIntegerField())
-
-
-def _coverage(experiment_id: str, live: tuple[LiveExperiment, ...]) -> Q:
-    """The packages a live experiment covers, as a filter (named ones by a subquery: a whole
-    catalogue named is not 2,500 literals in every query)."""
-    found = next(experiment for experiment in live if experiment.id == experiment_id)
-    covered = Q(
-        pk__in=PriceExperiment.packages.through.objects.filter(
-            priceexperiment_id=experiment_id
-        ).values("esimpackage_id")
-    )
-    if found.country_code:
-        covered |= Q(location_codes__contains=[found.country_code])
-    if found.region:
-        covered |= Q(region=found.region)
-    return covered
+        params.append(experiment.id)
+    if experiment.country_code:
+        tests.append(f'"{table}"."location_codes" @> ARRAY[%s]::varchar[]')
+        params.append(experiment.country_code)
+    if experiment.region:
+        tests.append(f'"{table}"."region" = %s')
+        params.append(experiment.region)
+    return " OR ".join(tests) or "false", params
 
 
 # ------------------------------------------------------------------------------ live prices
@@ -182,32 +183,29 @@ def next_price_change(now: datetime) -> datetime | None:
 
 
 def price_expression(currency: str, now: datetime, audience: Audience = EVERYONE) -> Combinable:
-    """What a customer of `audience` pays for a package at `now`, as SQL (see the module)."""
+    """What a customer of `audience` pays for a package at `now`, as SQL (see the module): one
+    fragment, cheap to compile, for the catalogue's queries to filter and sort by."""
     snapshot = live_prices(now, audience)
     field = base_price_field(currency)
-    price: Any = F(field)
+    table = EsimPackage._meta.db_table
+    base = f'"{table}"."{field}"'
+    price, params = base, []
     if snapshot["variants"] and isinstance(audience, ExperimentAudience):
         amount = "usd" if currency == "USD" else "idr"
-        price = Case(
-            *(
-                When(
-                    _coverage(terms["experiment_id"], audience.experiments),
-                    then=variant_sql(terms["kind"], terms[amount], F(field)),
-                )
-                for terms in snapshot["variants"]
-            ),
-            default=F(field),
-            output_field=BigIntegerField(),
-        )
-    if not snapshot[currency]:
-        return cast(Combinable, price)
-    table = EsimPackage._meta.db_table
-    scheduled = RawSQL(  # noqa: S611 (only the table name is formatted in)
-        f'(%s::jsonb ->> "{table}"."id"::text)::bigint',
-        [snapshot[currency]],
-        output_field=BigIntegerField(),
-    )
-    return Coalesce(scheduled, price, output_field=BigIntegerField())
+        experiments = {experiment.id: experiment for experiment in audience.experiments}
+        cases = []
+        for terms in snapshot["variants"]:  # the first experiment covering a package prices it
+            covered, covered_params = _coverage_sql(experiments[terms["experiment_id"]], table)
+            varied, varied_params = variant_sql(terms["kind"], terms[amount], base)
+            cases.append(f"WHEN {covered} THEN {varied}")
+            params += [*covered_params, *varied_params]
+        price = f"CASE {' '.join(cases)} ELSE {base} END"
+    if snapshot[currency]:
+        price = f'COALESCE((%s::jsonb ->> "{table}"."id"::text)::bigint, {price})'
+        params = [snapshot[currency], *params]
+    if price == base:
+        return F(field)
+    return RawSQL(price, params, output_field=BigIntegerField())  # noqa: S611 (names only)
 
 
 def next_change(now: datetime) -> datetime | None:

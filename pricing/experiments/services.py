@@ -97,6 +97,10 @@ def _run(experiment_id: Any, action: str, now: datetime) -> PriceExperiment:
         experiment.status = Status.RUNNING
         experiment.started_at = experiment.started_at or now
         experiment.save(update_fields=["status", "started_at", "updated_at"])
+        with connection.cursor() as cursor:
+            # Catalogue queries probe its named packages on every row (pricing.price_sql):
+            # planned on fresh counts from the first request, not after autovacuum's visit.
+            cursor.execute(f'ANALYZE "{PriceExperiment.packages.through._meta.db_table}"')
         invalidate_catalog_cache()
     return experiment
 
