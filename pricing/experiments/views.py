@@ -14,6 +14,7 @@ price is still shown, and the figures are a sample, never a guess.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -85,13 +86,16 @@ def queued_views() -> int:
     return int(_redis().llen(QUEUE))
 
 
+_ENTRY = re.compile(r"([0-9a-f-]{36}) ([0-9a-f-]{36}) ([^ ]{1,80}) ([0-9]{4}-[0-9]{2}-[0-9]{2})")
+
+
 def _parsed(entries: Sequence[bytes]) -> list[list[str]]:
-    """The entries' columns: experiment ids, variant ids, visitors, days."""
+    """The entries' columns: experiment ids, variant ids, visitors, days. An entry not of the
+    queue's shape is skipped (one bad entry must not hold up the queue for good)."""
     columns: list[list[str]] = [[], [], [], []]
     for entry in entries:
-        parts = entry.decode().split(" ")
-        if len(parts) == 4:
-            for column, part in zip(columns, parts, strict=True):
+        if found := _ENTRY.fullmatch(entry.decode(errors="replace")):
+            for column, part in zip(columns, found.groups(), strict=True):
                 column.append(part)
     return columns
 
@@ -141,6 +145,9 @@ def _store(entries: Sequence[bytes], now: datetime) -> None:
     if not experiments:
         return
     with transaction.atomic(), connection.cursor() as cursor:
+        # The planner sees the batch as a few rows; matching 5,000 new visitors to their first
+        # views row by row would take seconds instead of milliseconds.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(
             _STORE,
             {

@@ -104,7 +104,7 @@ def test_a_flush_that_died_before_trimming_the_queue_counts_nothing_twice():
 
 
 @pytest.mark.django_db
-def test_a_flush_stores_a_batch_in_one_statement_and_skips_deleted_experiments():
+def test_a_flush_stores_a_batch_in_one_statement_and_skips_what_it_cannot_store():
     kept = running_experiment(packages=[PackageFactory.create()], name="Kept")
     gone = running_experiment(packages=[PackageFactory.create()], name="Gone")
     kept_control, _ = _arms(kept)
@@ -113,9 +113,10 @@ def test_a_flush_stores_a_batch_in_one_statement_and_skips_deleted_experiments()
         views.record(f"g:visitor-{n:012d}", [(str(kept.pk), str(kept_control.pk))], NOON)
         views.record(f"g:visitor-{n:012d}", [(str(gone.pk), str(gone_control.pk))], NOON)
     gone.delete()
+    views._redis().rpush(views.QUEUE, b"not a view", b"x y g:visitor 2026-12-06")
 
     with CaptureQueriesContext(connection) as captured:
-        assert views.flush_views(now=NOON) == 100
+        assert views.flush_views(now=NOON) == 102  # read, and the two malformed skipped
     assert len([q for q in captured if "INSERT" in q["sql"]]) == 1
     assert _variant_days(kept_control) == {"2026-12-06": (50, 50)}
 
