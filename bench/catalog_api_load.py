@@ -21,7 +21,7 @@ from support import (
     free_port,
     prepare_database,
     rotating_paths_script,
-    use_django,
+    sync_sandbox_catalogue,
     web_server,
     wrk_summary,
 )
@@ -88,17 +88,8 @@ def main() -> None:
     port = free_port()
     env = bench_environment(port, THROTTLING_ENABLED="false")
     prepare_database(env)
-    with web_server(env, port):
-        use_django(env)
-        from django.utils import timezone
-
-        from catalog.sync import sync_catalogue
-        from hiroam.integrations.esim_access import esim_access_client
-
-        sync_catalogue(
-            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
-        )
-        spread_schedules(options.schedules)
+    sync_sandbox_catalogue(env, port)
+    spread_schedules(options.schedules)
     modes: tuple[tuple[str, dict[str, str], bool], ...] = (
         ("warm", {}, False),  # the same eight pages again and again: answered from Redis
         ("cold", {}, True),  # every answer a miss (only the shared facets are cached)

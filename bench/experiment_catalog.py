@@ -22,7 +22,7 @@ from support import (
     free_port,
     prepare_database,
     rotating_paths_script,
-    use_django,
+    sync_sandbox_catalogue,
     web_server,
     wrk_summary,
 )
@@ -86,16 +86,7 @@ def main() -> None:
     port = free_port()
     env = bench_environment(port, THROTTLING_ENABLED="false")
     prepare_database(env)
-    with web_server(env, port):
-        use_django(env)
-        from django.utils import timezone
-
-        from catalog.sync import sync_catalogue
-        from hiroam.integrations.esim_access import esim_access_client
-
-        sync_catalogue(
-            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
-        )
+    sync_sandbox_catalogue(env, port)
     from catalog.models import EsimPackage
 
     print(f"{EsimPackage.objects.count()} packages; {options.connections} clients")

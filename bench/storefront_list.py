@@ -26,7 +26,7 @@ from support import (
     free_port,
     prepare_database,
     rotating_paths_script,
-    use_django,
+    sync_sandbox_catalogue,
     web_server,
     wrk_summary,
 )
@@ -76,19 +76,11 @@ def main() -> None:
         env=env,
         check=True,
     )
-    with web_server(env, port):
-        use_django(env)
-        from django.utils import timezone
+    sync_sandbox_catalogue(env, port)
+    from catalog.models import EsimPackage
 
-        from catalog.models import EsimPackage
-        from catalog.sync import sync_catalogue
-        from hiroam.integrations.esim_access import esim_access_client
-
-        sync_catalogue(
-            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
-        )
-        spread_schedules(options.schedules)
-        print(f"{EsimPackage.objects.count()} packages, {options.schedules} live schedules")
+    spread_schedules(options.schedules)
+    print(f"{EsimPackage.objects.count()} packages, {options.schedules} live schedules")
     port = free_port()
     env = bench_environment(port, THROTTLING_ENABLED="false", **PRODUCTION_LIKE)
     with web_server(env, port, workers=options.workers) as base:

@@ -91,6 +91,21 @@ def web_server(
         server.wait(timeout=10)
 
 
+def sync_sandbox_catalogue(env: dict[str, str], port: int) -> None:
+    """Starts a server (the eSIM Access sandbox lives in it), configures this process like it
+    and syncs the sandbox's whole catalogue into the bench database."""
+    with web_server(env, port):
+        use_django(env)
+        from django.utils import timezone
+
+        from catalog.sync import sync_catalogue
+        from hiroam.integrations.esim_access import esim_access_client
+
+        sync_catalogue(
+            fetch=esim_access_client().list_packages, now=timezone.now(), trigger="bench"
+        )
+
+
 def use_django(env: dict[str, str]) -> None:
     """Configure this process like the server, to call services directly."""
     os.environ.update(env)

@@ -167,15 +167,19 @@ def _why_not(schedule: Schedule, moment: datetime, winner: Schedule | None) -> s
     return f"tied with {winner.name!r} at priority {schedule.priority}; the earlier created wins"
 
 
+def _set_price(
+    price: Prices, usd_cents: int | None, idr: int | None, usd_to_idr_rate: int
+) -> Prices:
+    """A price override (a schedule's or a variant's): its USD price (None: keep `price`'s),
+    and its IDR price or, None, the USD price converted."""
+    usd = price.usd_cents if usd_cents is None else usd_cents
+    idr = idr if idr is not None else usd_cents_to_idr(usd, usd_to_idr_rate)
+    return Prices(max(0, usd), max(0, idr))
+
+
 def _scheduled_price(base: Prices, schedule: Schedule, usd_to_idr_rate: int) -> Prices:
     if schedule.kind is DiscountKind.PRICE_OVERRIDE:
-        usd = base.usd_cents if schedule.override_usd_cents is None else schedule.override_usd_cents
-        idr = (
-            schedule.override_idr
-            if schedule.override_idr is not None
-            else usd_cents_to_idr(usd, usd_to_idr_rate)
-        )
-        return Prices(max(0, usd), max(0, idr))
+        return _set_price(base, schedule.override_usd_cents, schedule.override_idr, usd_to_idr_rate)
     if schedule.kind is DiscountKind.PERCENTAGE:
         bps = min(max(schedule.value, 0), BPS)
         off = Prices(
@@ -197,13 +201,7 @@ def variant_price(price: Prices, variant: Variant, usd_to_idr_rate: int) -> Pric
     if variant.kind is None:
         return price
     if variant.kind is DiscountKind.PRICE_OVERRIDE:
-        usd = price.usd_cents if variant.override_usd_cents is None else variant.override_usd_cents
-        idr = (
-            variant.override_idr
-            if variant.override_idr is not None
-            else usd_cents_to_idr(usd, usd_to_idr_rate)
-        )
-        return Prices(max(0, usd), max(0, idr))
+        return _set_price(price, variant.override_usd_cents, variant.override_idr, usd_to_idr_rate)
     if variant.kind is DiscountKind.PERCENTAGE:
         bps = min(max(variant.value, -BPS), BPS)
         moved = Prices(_signed_share(price.usd_cents, bps), _signed_share(price.idr, bps))
