@@ -139,7 +139,7 @@ POSTGRES_BIN_DIR = env_text("POSTGRES_BIN_DIR", "")
 REDIS_URL = env_text("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "hiroam.redis_cache.PooledRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "hiroam",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -47,6 +48,7 @@ end
 return queued
 """
 _last_warning = 0.0
+_scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _redis() -> Any:
@@ -54,6 +56,14 @@ def _redis() -> Any:
     if not isinstance(cache, RedisCache):
         raise TypeError("Experiment views need the default cache to be Django's RedisCache.")
     return cache._cache.get_client(write=True)
+
+
+def _record_script(client: Any) -> Any:
+    """The recording script for `client` (EVALSHA; loaded into Redis on first use)."""
+    script = _scripts.get(client)
+    if script is None:
+        script = _scripts[client] = client.register_script(_RECORD)
+    return script
 
 
 def _not_counted(error: Exception) -> None:
@@ -74,7 +84,7 @@ def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> int
         f"{experiment_id} {variant_id} {visitor} {day}" for experiment_id, variant_id in shown
     ]
     try:
-        script = _redis().register_script(_RECORD)  # EVALSHA, loading it once per server
+        script = _record_script(_redis())
         return int(script(keys=keys, args=[SEEN_SECONDS, visitor, *entries]))
     except Exception as error:  # Redis down: the page is shown all the same
         _not_counted(error)
