@@ -185,3 +185,15 @@ def wrk_summary(base: str, seconds: int, connections: int, script: str, threads:
     rps = int(fields["requests"]) / float(fields["seconds"])
     latency = f"p50 {fields['p50_ms']} ms  p95 {fields['p95_ms']} ms  p99 {fields['p99_ms']} ms"
     return f"{rps:7.1f} req/s  {latency}  errors {fields['errors']}"
+
+
+def wrk_numbers(
+    base: str, seconds: int, connections: int, script: str
+) -> tuple[float, float, float]:
+    """wrk_summary's throughput (req/s), p50 and p95 (ms), as numbers."""
+    words = wrk_summary(base, seconds, connections, script).split()
+    return (
+        float(words[0]),
+        float(words[words.index("p50") + 1]),
+        float(words[words.index("p95") + 1]),
+    )

@@ -85,6 +85,8 @@ def variant_sql(kind: str, amount: int, base: str) -> tuple[str, list[Any]]:
 def _coverage_sql(experiment: LiveExperiment, table: str) -> tuple[str, list[Any]]:
     """SQL for "a live experiment covers this package": its named packages (by a subquery: a
     whole catalogue named is not 2,500 literals in every query), a country's, a region's."""
+    if experiment.covers_everything:
+        return "true", []
     through = PriceExperiment.packages.through._meta.db_table
     tests: list[str] = []
     params: list[Any] = []

@@ -150,6 +150,7 @@ class PriceExperimentAdmin(CatalogueAdmin):
     fields = (
         "name",
         "hypothesis",
+        "covers_everything",
         "packages",
         "country_code",
         "region",
@@ -172,11 +173,13 @@ class PriceExperimentAdmin(CatalogueAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.status != Status.DRAFT:
-            fields += ("packages", "country_code", "region")  # who is in it is settled
+            fields += ("covers_everything", "packages", "country_code", "region")  # settled
         return fields
 
     @admin.display(description="covers")
     def covers(self, experiment: PriceExperiment) -> str:
+        if experiment.covers_everything:
+            return "every package"
         parts = [f"country {experiment.country_code}"] if experiment.country_code else []
         parts += [f"region {experiment.region}"] if experiment.region else []
         return ", ".join(parts) or "named packages"

@@ -48,13 +48,14 @@ class LiveExperiment:
     name: str
     started_at: datetime
     package_ids: frozenset[str]  # named packages
+    covers_everything: bool  # or every package
     country_code: str  # or every package for this country
     region: str  # or every package of this region
     variants: tuple[engine.Variant, ...]  # by id: the order assignment places weights in
     weights: tuple[int, ...]
 
     def covers(self, package: EsimPackage) -> bool:
-        if str(package.pk) in self.package_ids:
+        if self.covers_everything or str(package.pk) in self.package_ids:
             return True
         if self.country_code and self.country_code in package.location_codes:
             return True
@@ -99,6 +100,7 @@ def _live(experiments: list[PriceExperiment]) -> tuple[LiveExperiment, ...]:
                 name=experiment.name,
                 started_at=experiment.started_at or experiment.created_at,
                 package_ids=frozenset(named[str(experiment.pk)]),
+                covers_everything=experiment.covers_everything,
                 country_code=experiment.country_code.upper(),
                 region=experiment.region,
                 variants=tuple(engine_variant(experiment, variant) for variant in variants),

@@ -37,7 +37,10 @@ _ALLOWED = {
 
 
 def coverage(experiment: PriceExperiment) -> Q:
-    """The packages an experiment covers, as a filter: the named ones, a country's, a region's."""
+    """The packages an experiment covers, as a filter: every one, or the named ones, a
+    country's, a region's."""
+    if experiment.covers_everything:
+        return Q()
     covered = Q(pk__in=experiment.packages.values("pk"))
     if experiment.country_code:
         covered |= Q(location_codes__contains=[experiment.country_code.upper()])
@@ -71,9 +74,13 @@ def _check_can_run(experiment: PriceExperiment, now: datetime) -> None:
         raise DomainError("An experiment needs one control and at least one other variant.")
     if experiment.ends_at is not None and experiment.ends_at <= now:
         raise DomainError("Its end has passed: set a later end, or none.")
+    if experiment.covers_everything and experiment.packages.exists():
+        raise DomainError("It covers every package: name none.")
     mine = covered_packages(experiment)
     if not mine.exists():
-        raise DomainError("It covers no package: name packages, a country or a region.")
+        raise DomainError(
+            "It covers no package: name packages, a country or a region, or tick every package."
+        )
     running = PriceExperiment.objects.filter(status=Status.RUNNING).exclude(pk=experiment.pk)
     for other in running:
         shared = mine.filter(coverage(other))

@@ -28,6 +28,9 @@ class PriceExperiment(models.Model):
     hypothesis = models.TextField(
         blank=True, help_text="What you expect to happen and why: the reason the test is run."
     )
+    covers_everything = models.BooleanField(
+        default=False, help_text="Every package in the shop (name no packages, country or region)."
+    )
     packages = models.ManyToManyField(
         EsimPackage, blank=True, related_name="+", help_text="Named packages, or:"
     )
@@ -72,6 +75,10 @@ class PriceExperiment(models.Model):
             models.CheckConstraint(
                 condition=Q(country_code="") | Q(region=""),
                 name="experiment_country_or_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(covers_everything=False) | Q(country_code="", region=""),
+                name="experiment_everything_alone",
             ),
         ]
         indexes = [models.Index(fields=["status"], name="experiment_by_status")]

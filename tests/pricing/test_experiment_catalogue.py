@@ -68,3 +68,23 @@ def test_a_variant_reorders_and_refilters_its_packages_for_its_visitors_only(cli
     ]
     assert _codes(client, control, max_price=900) == []
     assert _codes(client, None, max_price=900) == []
+
+
+def test_an_experiment_over_every_package_moves_every_price_for_its_visitors(client):
+    for code, cents in (("JP-10", 1_000), ("FR-920", 920), ("US-700", 700)):
+        PackageFactory.create(package_code=code, price_usd_cents=cents)
+    running_experiment(
+        covers_everything=True,
+        variants=[
+            {"name": "Control", "is_control": True},
+            {"name": "$2.50 more", "adjustment": "fixed", "value": 250},
+        ],
+    )
+    higher = _visitor_on("$2.50 more")
+
+    assert _codes(client, higher, sort="-price") == [
+        ("JP-10", 1_250),
+        ("FR-920", 1_170),
+        ("US-700", 950),
+    ]
+    assert _codes(client, higher, max_price=1_000) == [("US-700", 950)]

@@ -65,11 +65,16 @@ def test_experiments_over_different_packages_run_side_by_side_and_a_paused_one_f
         ({}, [{"name": "Control", "is_control": True}], "one control and at least one other"),
         ({"package_codes": []}, None, "covers no package"),
         ({"ends_in": -1}, None, "end has passed"),
+        ({"everything_and_named": True}, None, "covers every package: name none"),
     ],
 )
 def test_an_experiment_that_could_not_price_anything_is_not_started(fields, variants, message):
     packages = [] if "package_codes" in fields else [PackageFactory.create()]
-    experiment = _draft(packages=packages, variants=variants)
+    experiment = _draft(
+        packages=packages,
+        variants=variants,
+        covers_everything=fields.get("everything_and_named", False),
+    )
     if "ends_in" in fields:
         experiment.ends_at = timezone.now() + timedelta(days=fields["ends_in"])
         experiment.starts_at = experiment.ends_at - timedelta(days=7)

@@ -179,6 +179,7 @@ def test_the_sql_price_of_an_experiment_visitor_is_the_engine_price(usd, idr, te
         name="Test",
         started_at=NOW,
         package_ids=frozenset(),
+        covers_everything=False,
         country_code="JP",
         region="",
         variants=(variant,),
