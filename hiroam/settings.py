@@ -478,6 +478,9 @@ if CATALOG_PRICE_RULE not in ("markup", "retail"):
 # when a price, schedule or promo code would sell below provider cost plus this fee.
 PAYMENT_FEE_BPS = env.int("PAYMENT_FEE_BPS", default=500)
 PAYMENT_FEE_FIXED_CENTS = env.int("PAYMENT_FEE_FIXED_CENTS", default=50)
+# A web process sends the views of experiment prices it served to Redis this often, in one
+# round trip (0: each at once, on the request).
+EXPERIMENT_VIEWS_SEND_SECONDS = env.float("EXPERIMENT_VIEWS_SEND_SECONDS", default=0.5)
 
 # ---------------------------------------------------------------- points
 # Earned points expire this many days after they were earned (first in, first out).

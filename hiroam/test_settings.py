@@ -19,6 +19,8 @@ os.environ.setdefault("PROVIDER_RETRY_MAX_DELAY_SECONDS", "0.05")
 
 from hiroam.settings import *  # noqa: F403
 
+# Experiment views reach Redis on the request that shows them, so a test can count them.
+EXPERIMENT_VIEWS_SEND_SECONDS = 0.0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 # Static files are not collected for tests; WhiteNoise would only warn about the empty folder.

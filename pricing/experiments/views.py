@@ -1,11 +1,13 @@
 """Views of experiment prices: one per visitor per experiment per day, buffered in Redis and
 flushed to the database in batches by a task (never a database write per request).
 
-Recording is one Redis round trip: a script adds the visitor to the experiment's set of the
-day (SADD answers whether they were new) and, only then, queues the view. Concurrent requests
-of one visitor therefore queue one view between them. The flush stores a batch, then trims it
-from the queue: a worker that dies between the two leaves the batch queued, and storing it
-again adds nothing (the tables' unique keys, and the counts come from the rows inserted).
+A web process gathers the views it served and sends them to Redis every half second in one
+round trip (EXPERIMENT_VIEWS_SEND_SECONDS): for each, a script adds the visitor to the
+experiment's set of the day (SADD answers whether they were new) and, only then, queues the
+view. Concurrent requests of one visitor therefore queue one view between them. The flush
+stores a batch, then trims it from the queue: a worker that dies between the two leaves the
+batch queued, and storing it again adds nothing (the tables' unique keys, and the counts come
+from the rows inserted).
 
 The day is UTC. With Redis down, views are not counted (said in the log once a minute): the
 price is still shown, and the figures are a sample, never a guess.
@@ -13,14 +15,19 @@ price is still shown, and the figures are a sample, never a guess.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import re
+import threading
 import time
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
@@ -73,22 +80,82 @@ def _not_counted(error: Exception) -> None:
         logger.warning("Experiment views not counted (Redis unreachable): %s", error)
 
 
-def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> int:
+@dataclass(frozen=True)
+class _View:
+    visitor: str
+    shown: tuple[tuple[str, str], ...]  # (experiment id, variant id)
+    day: str  # UTC, ISO 8601
+
+
+def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> None:
     """Counts a view of each (experiment id, variant id) in `shown` by `visitor` on `now`'s
-    day, unless already counted that day. Returns how many were new."""
+    day, unless already counted that day. The process sends its views to Redis every
+    EXPERIMENT_VIEWS_SEND_SECONDS, all in one round trip (0: at once)."""
     if not shown:
+        return
+    view = _View(visitor, tuple(shown), now.date().isoformat())
+    if settings.EXPERIMENT_VIEWS_SEND_SECONDS <= 0:
+        send_views([view])
+    else:
+        _outbox.add(view)
+
+
+def send_views(views: Sequence[_View]) -> int:
+    """Into Redis in one round trip; answers how many views were new."""
+    if not views:
         return 0
-    day = now.date().isoformat()
-    keys = [QUEUE, *(f"{SEEN}:{day}:{experiment_id}" for experiment_id, _ in shown)]
-    entries = [
-        f"{experiment_id} {variant_id} {visitor} {day}" for experiment_id, variant_id in shown
-    ]
     try:
-        script = _record_script(_redis())
-        return int(script(keys=keys, args=[SEEN_SECONDS, visitor, *entries]))
-    except Exception as error:  # Redis down: the page is shown all the same
+        client = _redis()
+        script = _record_script(client)
+        pipeline = client.pipeline(transaction=False)
+        for view in views:
+            day, experiments = view.day, [experiment_id for experiment_id, _ in view.shown]
+            script(
+                keys=[QUEUE, *(f"{SEEN}:{day}:{experiment_id}" for experiment_id in experiments)],
+                args=[
+                    SEEN_SECONDS,
+                    view.visitor,
+                    *(f"{e} {variant} {view.visitor} {day}" for e, variant in view.shown),
+                ],
+                client=pipeline,
+            )
+        return sum(int(new) for new in pipeline.execute())
+    except Exception as error:  # Redis down: the pages were shown all the same
         _not_counted(error)
         return 0
+
+
+class _Outbox:
+    """This process's views waiting to be sent: a daemon thread sends them, and what is left
+    when the process exits. A process killed outright loses at most that interval's views."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._views: list[_View] = []
+        self._pid = 0
+
+    def add(self, view: _View) -> None:
+        with self._lock:
+            self._views.append(view)
+            if self._pid != os.getpid():  # the first view of this process (a fork has no thread)
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._send_forever, name="experiment-views", daemon=True
+                ).start()
+
+    def take(self) -> list[_View]:
+        with self._lock:
+            views, self._views = self._views, []
+        return views
+
+    def _send_forever(self) -> None:
+        while True:
+            time.sleep(settings.EXPERIMENT_VIEWS_SEND_SECONDS or 0.5)
+            send_views(self.take())
+
+
+_outbox = _Outbox()
+atexit.register(lambda: send_views(_outbox.take()))
 
 
 def queued_views() -> int:

@@ -1,6 +1,8 @@
 """The catalogue sorts and filters by the price each visitor is shown: an experiment's variant
 moves its packages in a price sort and across a price limit, for its visitors only."""
 
+from typing import Any
+
 import pytest
 from django.utils import timezone
 
@@ -38,13 +40,13 @@ def test_a_variant_reorders_and_refilters_its_packages_for_its_visitors_only(cli
     PackageFactory.create(
         package_code="FR-920", price_usd_cents=920, location_codes=["FR"], region="europe"
     )
-    covers = {
+    covers: dict[str, dict[str, Any]] = {
         "named": {"packages": [tokyo, osaka]},
         "country": {"country_code": "JP"},
         "region": {"region": "asia"},
-    }[coverage]
+    }
     running_experiment(
-        **covers,
+        **covers[coverage],
         variants=[
             {"name": "Control", "is_control": True},
             {"name": "15% lower", "adjustment": "percentage", "value": -1_500},
