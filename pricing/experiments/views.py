@@ -41,14 +41,15 @@ FLUSH_LOCK = "hiroam:experiments:flush"
 FLUSH_LOCK_SECONDS = 120  # a flush that died frees the queue for the next after this
 BATCH_SIZE = 5_000
 
-# KEYS: the queue, then one "seen" set per view; ARGV: the sets' lifetime, the visitor, then
-# one queued entry per view. Returns how many views were new.
+# Many views in one call. KEYS: the queue, then the "seen" set of each (view, experiment);
+# ARGV: the sets' lifetime, then for each of those the visitor and the entry to queue.
+# Returns how many were new.
 _RECORD = """
 local queued = 0
 for i = 2, #KEYS do
-  if redis.call('SADD', KEYS[i], ARGV[2]) == 1 then
+  if redis.call('SADD', KEYS[i], ARGV[2 * i - 2]) == 1 then
     redis.call('EXPIRE', KEYS[i], ARGV[1])
-    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+    redis.call('RPUSH', KEYS[1], ARGV[2 * i - 1])
     queued = queued + 1
   end
 end
@@ -101,25 +102,17 @@ def record(visitor: str, shown: Sequence[tuple[str, str]], now: datetime) -> Non
 
 
 def send_views(views: Sequence[_View]) -> int:
-    """Into Redis in one round trip; answers how many views were new."""
-    if not views:
+    """Into Redis in one call; answers how many views were new."""
+    keys: list[str] = [QUEUE]
+    args: list[int | str] = [SEEN_SECONDS]
+    for view in views:
+        for experiment_id, variant_id in view.shown:
+            keys.append(f"{SEEN}:{view.day}:{experiment_id}")
+            args += [view.visitor, f"{experiment_id} {variant_id} {view.visitor} {view.day}"]
+    if len(keys) == 1:
         return 0
     try:
-        client = _redis()
-        script = _record_script(client)
-        pipeline = client.pipeline(transaction=False)
-        for view in views:
-            day, experiments = view.day, [experiment_id for experiment_id, _ in view.shown]
-            script(
-                keys=[QUEUE, *(f"{SEEN}:{day}:{experiment_id}" for experiment_id in experiments)],
-                args=[
-                    SEEN_SECONDS,
-                    view.visitor,
-                    *(f"{e} {variant} {view.visitor} {day}" for e, variant in view.shown),
-                ],
-                client=pipeline,
-            )
-        return sum(int(new) for new in pipeline.execute())
+        return int(_record_script(_redis())(keys=keys, args=args))
     except Exception as error:  # Redis down: the pages were shown all the same
         _not_counted(error)
         return 0
