@@ -29,7 +29,7 @@ def produce(
     use_django(env)
     from django.utils import timezone
 
-    from pricing.experiments.views import record
+    from pricing.experiments.views import record, send_pending
 
     latencies = []
     started = time.perf_counter()
@@ -40,6 +40,7 @@ def produce(
         before = time.perf_counter()
         record(f"g:bench-visitor-{n:012d}", shown, timezone.now())
         latencies.append(time.perf_counter() - before)
+    send_pending()  # a multiprocessing child ends without exit handlers
     latencies.sort()
     p50, p95, p99 = (latencies[int(len(latencies) * q) - 1] for q in (0.5, 0.95, 0.99))
     results.put((len(latencies), p50, p95, p99))

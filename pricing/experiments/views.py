@@ -148,7 +148,15 @@ class _Outbox:
 
 
 _outbox = _Outbox()
-atexit.register(lambda: send_views(_outbox.take()))
+
+
+def send_pending() -> int:
+    """Sends this process's views now: at exit, and by a process that ends without running
+    exit handlers (os._exit, as multiprocessing's children do)."""
+    return send_views(_outbox.take())
+
+
+atexit.register(send_pending)
 
 
 def queued_views() -> int:
