@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.conf import settings
@@ -159,10 +159,14 @@ def live_experiments(now: datetime) -> tuple[LiveExperiment, ...]:
         version = (settings.APP_VERSION, catalog_version())
     except Exception:  # Redis down: the shared answer is built afresh
         return _shared(now)[0]
-    if _held is None or not _held.holds(version, now):
+    held = _held  # one read: another thread may replace it meanwhile
+    if held is None or not held.holds(version, now):
         live, until = _shared(now)
-        _held = _Held(version, live, now, until)
-    return _held.live
+        # Never kept longer than a cached answer: a change whose version bump was lost (Redis
+        # down at that moment) shows within CATALOG_CACHE_SECONDS all the same.
+        cap = now + timedelta(seconds=settings.CATALOG_CACHE_SECONDS)
+        held = _held = _Held(version, live, now, min(until, cap) if until else cap)
+    return held.live
 
 
 def experiment_of(package: EsimPackage, live: Iterable[LiveExperiment]) -> LiveExperiment | None:

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
+from redis.exceptions import LockNotOwnedError
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,10 @@ class _Outbox:
     when the process exits. A process killed outright loses at most that interval's views."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Empty, unlocked and without a sender: a new process's (a fork child's, too)."""
         self._lock = threading.Lock()
         self._views: list[_View] = []
         self._pid = 0
@@ -148,6 +153,8 @@ class _Outbox:
 
 
 _outbox = _Outbox()
+# A forked child starts with no views of its parent's (the parent sends them) and a free lock.
+os.register_at_fork(after_in_child=_outbox.reset)
 
 
 def send_pending() -> int:
@@ -248,10 +255,15 @@ def flush_views(*, now: datetime, batch_size: int = BATCH_SIZE) -> int:
     flushed = 0
     try:
         while entries := client.lrange(QUEUE, 0, batch_size - 1):
+            lock.reacquire()  # a batch has the lock's whole life; raises if it was lost
             _store(entries, now)
+            if not lock.owned():  # this batch outlived the lock: another flush stores it again
+                break
             client.ltrim(QUEUE, len(entries), -1)  # only after the batch is committed
             flushed += len(entries)
-            lock.extend(FLUSH_LOCK_SECONDS, replace_ttl=True)
+    except LockNotOwnedError:
+        logger.warning("A flush of experiment views lost its lock; the next one goes on")
     finally:
-        lock.release()
+        if lock.owned():
+            lock.release()
     return flushed

@@ -2,6 +2,7 @@
 touches no package another running experiment prices; paused and completed; its winner applied
 as price schedules with their history."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -213,3 +214,16 @@ def test_a_variant_below_cost_is_warned_about():
         "Variant “Half price” would sell 1 package(s) below provider cost plus the payment fee: "
         "JP-1GB at $1.50."
     ]
+
+
+def test_a_change_whose_cache_drop_was_lost_still_shows_within_the_cache_lifetime(settings):
+    settings.CATALOG_CACHE_SECONDS = 1
+    experiment = running_experiment(packages=[PackageFactory.create()])
+    now = timezone.now()
+    assert [live.name for live in live_experiments(now)] == [experiment.name]
+    # Paused without the catalogue version moving (Redis failed just then).
+    PriceExperiment.objects.filter(pk=experiment.pk).update(status=Status.PAUSED)
+
+    assert [live.name for live in live_experiments(now)] == [experiment.name]  # kept a moment
+    time.sleep(1.1)  # the shared copy in Redis expires too
+    assert live_experiments(now + timedelta(seconds=1.1)) == ()

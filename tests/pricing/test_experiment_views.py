@@ -163,3 +163,23 @@ def test_a_web_process_sends_the_views_it_served_in_batches(settings):
     assert views.queued_views() == 3  # sent by the process's sender, each visitor once
     views.flush_views(now=NOON)
     assert _variant_days(control) == {"2026-12-06": (3, 3)}
+
+
+@pytest.mark.django_db
+def test_a_flush_that_loses_its_lock_mid_batch_leaves_the_batch_to_the_next(monkeypatch):
+    experiment = running_experiment(packages=[PackageFactory.create()])
+    control, _ = _arms(experiment)
+    views.record("g:visitor-one-aaaaaa", [(str(experiment.pk), str(control.pk))], NOON)
+    store = views._store
+
+    def slow_store(entries, now):  # so slow that the lock expired and another flush took it
+        store(entries, now)
+        views._redis().delete(views.FLUSH_LOCK)
+
+    monkeypatch.setattr(views, "_store", slow_store)
+    assert views.flush_views(now=NOON) == 0
+    assert views.queued_views() == 1  # not trimmed by the flush that lost its lock
+
+    monkeypatch.setattr(views, "_store", store)
+    assert views.flush_views(now=NOON) == 1
+    assert _variant_days(control) == {"2026-12-06": (1, 1)}  # stored twice, counted once
