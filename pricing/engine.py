@@ -103,12 +103,21 @@ class Verdict:
 
 @dataclass(frozen=True)
 class PackagePrice:
+    """`original` is the base price; `regular` what this visitor pays when no schedule runs
+    (the base price, moved by their experiment variant: a price test's price is the price,
+    never shown as a discount); `final` what they pay now. Discounts are `regular` - `final`."""
+
     original: Prices
     final: Prices
     schedule: Schedule | None
     moment: datetime
     schedules: tuple[Schedule, ...]  # every schedule that was considered
     variant: Variant | None = None  # the visitor's variant of a price experiment, if any
+    regular_price: Prices | None = None  # None: the original
+
+    @property
+    def regular(self) -> Prices:
+        return self.original if self.regular_price is None else self.regular_price
 
     @cached_property
     def considered(self) -> tuple[Verdict, ...]:
@@ -127,21 +136,21 @@ class PackagePrice:
 
     @property
     def has_discount(self) -> bool:
-        return self.final.usd_cents < self.original.usd_cents
+        return self.final.usd_cents < self.regular.usd_cents
 
     @property
     def savings(self) -> Prices:
         return Prices(
-            max(0, self.original.usd_cents - self.final.usd_cents),
-            max(0, self.original.idr - self.final.idr),
+            max(0, self.regular.usd_cents - self.final.usd_cents),
+            max(0, self.regular.idr - self.final.idr),
         )
 
     @property
     def discount_bps(self) -> int:
-        """The USD saving as basis points of the original price, floored (never overstated)."""
-        if not self.original.usd_cents:
+        """The USD saving as basis points of the regular price, floored (never overstated)."""
+        if not self.regular.usd_cents:
             return 0
-        return self.savings.usd_cents * BPS // self.original.usd_cents
+        return self.savings.usd_cents * BPS // self.regular.usd_cents
 
     @property
     def discount_ends_at(self) -> datetime | None:
@@ -223,8 +232,10 @@ def price_package(
     then by the visitor's experiment variant."""
     winner = winning_schedule(schedules, moment)
     final = base if winner is None else _scheduled_price(base, winner, usd_to_idr_rate)
+    regular = None
     if variant is not None:
         final = variant_price(final, variant, usd_to_idr_rate)
+        regular = variant_price(base, variant, usd_to_idr_rate)
     return PackagePrice(
         original=base,
         final=final,
@@ -232,6 +243,7 @@ def price_package(
         moment=moment,
         schedules=tuple(schedules),
         variant=variant,
+        regular_price=regular,
     )
 
 

@@ -168,7 +168,7 @@ def _display(
 ) -> DisplayPrice:
     """The price in one currency. The label is worked out from that currency's own amounts, so
     an IDR shopper is never told a USD percentage (a fixed discount converts unevenly)."""
-    original, final = _amounts(price.original, currency), _amounts(price.final, currency)
+    original, final = _amounts(price.regular, currency), _amounts(price.final, currency)
     discounted = final < original
     schedule = price.schedule if discounted else None
     label = f"{(original - final) * engine.BPS // original // 100}% OFF" if discounted else None
@@ -211,7 +211,7 @@ def display_prices(
     promotion_starts = {
         pk: price.schedule.starts_at
         for pk, price in priced.items()
-        if price.schedule and _amounts(price.final, currency) < _amounts(price.original, currency)
+        if price.schedule and _amounts(price.final, currency) < _amounts(price.regular, currency)
     }
     lowest = lowest_prices_before(packages, promotion_starts, rate)
     return {
@@ -243,8 +243,9 @@ def order_lines(
             variant=variants[package.pk],
         )
         # A line's unit price is what the customer would pay without the schedule: the base
-        # price, or an override above it (an override may raise a price; that is no discount).
-        unit_price = max(price.original.usd_cents, price.final.usd_cents)
+        # price (moved by their experiment variant, if any), or an override above it (an
+        # override may raise a price; that is no discount).
+        unit_price = max(price.regular.usd_cents, price.final.usd_cents)
         # The schedule is named on the line when it took something off, as the breakdown says.
         discounted_by = price.schedule if price.has_discount else None
         lines.append(

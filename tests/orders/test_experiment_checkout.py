@@ -75,6 +75,12 @@ def test_the_apps_price_for_a_visitor_is_the_price_charged_and_the_order_names_t
     placed = api_client.post(CHECKOUT, checkout_body(cart(package)), format="json", **app)
 
     assert (anyone["finalPrice"], shown["finalPrice"]) == (1_000, 900)
+    # A price test's price is the visitor's price, not a sale: nothing struck through.
+    assert (shown["originalPrice"], shown["hasDiscount"], shown["discountLabel"]) == (
+        900,
+        False,
+        None,
+    )
     assert placed.status_code == 201, placed.content
     assert placed.json()["data"]["pricing"]["total"] == 900
     order = Order.objects.get()
@@ -102,6 +108,7 @@ def test_the_shops_price_for_a_browser_is_the_price_charged(paddle_sandbox):
     paid = checkout(shopper, action="pay")
 
     assert _final_price(page) == "$9.00" and "$9.00" in basket
+    assert 'data-testid="regular-price"' not in page  # not shown as a discount
     assert paid.status_code == 302
     assert Order.objects.get().total_cents == 900
 
