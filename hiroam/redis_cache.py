@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 
@@ -24,6 +25,16 @@ class _PooledClients(RedisCacheClient):
         if client is None:
             client = self._clients[pool] = self._client(connection_pool=pool)  # type: ignore[attr-defined]
         return client
+
+
+def redis_client(key: str | None = None) -> Any:
+    """The default cache's Redis client, for what plain cache calls cannot do: counters,
+    scripts, locks, pipelines (rate limits, metrics, experiment views). Same server, same
+    connections as the cache; `key` picks the server where there are several."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        raise TypeError("HIROAM needs the default cache to be Redis (settings.CACHES).")
+    return cache._cache.get_client(key, write=True)
 
 
 class PooledRedisCache(RedisCache):

@@ -25,7 +25,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from redis import RedisError
 from rest_framework.request import Request
@@ -33,6 +32,7 @@ from rest_framework.throttling import BaseThrottle
 
 from hiroam.api.client_ip import client_ip
 from hiroam.api.errors import DomainError, ErrorCode
+from hiroam.redis_cache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +157,8 @@ def _count(scope: str, ident: str, current: float) -> RateLimitState | None:
 def _increment(key: str, *, ttl_seconds: int) -> int:
     """INCR, then EXPIRE NX, in one round trip (a MULTI/EXEC pipeline): no count is lost, the
     window's first request starts the expiry and later ones never extend it."""
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        raise TypeError("Rate limits need the default cache to be Django's RedisCache.")
-    redis_key = cache.make_and_validate_key(key)  # with KEY_PREFIX and version, like the cache
-    pipeline = cache._cache.get_client(redis_key, write=True).pipeline()
+    redis_key = caches["default"].make_and_validate_key(key)  # with KEY_PREFIX, like the cache
+    pipeline = redis_client(redis_key).pipeline()
     pipeline.incr(redis_key)
     pipeline.expire(redis_key, ttl_seconds, nx=True)
     count, _ = pipeline.execute()

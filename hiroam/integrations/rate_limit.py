@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
+from hiroam.redis_cache import redis_client
+
 logger = logging.getLogger(__name__)
 
 # Takes the next slot: answers how many milliseconds the caller waits for it.
@@ -58,7 +60,7 @@ class RateLimiter:
         return wait
 
     def _shared_slot_ms(self) -> int:
-        client = cache._cache.get_client(self.key, write=True)  # type: ignore[attr-defined]
+        client = redis_client(self.key)
         return int(client.eval(_TAKE_SLOT, 1, cache.make_key(self.key), self.interval_ms))
 
     def _warn_once_a_minute(self) -> None:

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from hiroam.redis_cache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +83,7 @@ HISTOGRAMS = (HTTP_DURATION, PROVIDER_DURATION, PAYMENT_TO_DELIVERY)
 
 
 def _redis() -> Any:
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        raise TypeError("Metrics need the default cache to be Django's RedisCache.")
-    return cache._cache.get_client(write=True)
+    return redis_client()
 
 
 def _key(name: str) -> str:

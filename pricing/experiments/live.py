@@ -7,7 +7,6 @@ anyway."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
@@ -167,7 +166,3 @@ def live_experiments(now: datetime) -> tuple[LiveExperiment, ...]:
         cap = now + timedelta(seconds=settings.CATALOG_CACHE_SECONDS)
         held = _held = _Held(version, live, now, min(until, cap) if until else cap)
     return held.live
-
-
-def experiment_of(package: EsimPackage, live: Iterable[LiveExperiment]) -> LiveExperiment | None:
-    return next((experiment for experiment in live if experiment.covers(package)), None)

@@ -28,10 +28,10 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from redis.exceptions import LockNotOwnedError
+
+from hiroam.redis_cache import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ _scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _redis() -> Any:
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        raise TypeError("Experiment views need the default cache to be Django's RedisCache.")
-    return cache._cache.get_client(write=True)
+    return redis_client()
 
 
 def _record_script(client: Any) -> Any:
