@@ -227,3 +227,34 @@ def test_a_change_whose_cache_drop_was_lost_still_shows_within_the_cache_lifetim
     assert [live.name for live in live_experiments(now)] == [experiment.name]  # kept a moment
     time.sleep(1.1)  # the shared copy in Redis expires too
     assert live_experiments(now + timedelta(seconds=1.1)) == ()
+
+
+@pytest.mark.parametrize("problem", ["another experiment's variant", "an end already past"])
+def test_a_winner_that_cannot_be_applied_changes_nothing(problem):
+    experiment = running_experiment(packages=[PackageFactory.create()], name="Mine")
+    other = running_experiment(packages=[PackageFactory.create()], name="Other")
+    now = timezone.now()
+    theirs = PriceVariant.objects.get(experiment=other, is_control=False)
+    mine = PriceVariant.objects.get(experiment=experiment, is_control=False)
+    variant, ends_at = {
+        "another experiment's variant": (theirs, now + timedelta(days=30)),
+        "an end already past": (mine, now - timedelta(minutes=1)),
+    }[problem]
+
+    with pytest.raises(DomainError):
+        services.apply_winner(
+            experiment_id=experiment.pk,
+            variant_id=variant.pk,
+            terms=services.WinnerTerms(ends_at=ends_at),
+            user=None,
+            now=now,
+        )
+
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.winner_id, experiment.completed_at) == (
+        Status.RUNNING,
+        None,
+        None,
+    )
+    assert not PriceSchedule.objects.exists()
+    assert not PriceHistory.objects.exists()
