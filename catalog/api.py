@@ -14,7 +14,13 @@ from rest_framework.views import APIView
 from accounts.visitors import VISITOR_ID_PARAMETER, api_visitor
 from catalog import selectors
 from catalog.availability import availability
-from catalog.cache import cached_answer, lifetime_seconds, reads_catalogue, seconds_until
+from catalog.cache import (
+    cached_answer,
+    cached_for,
+    lifetime_seconds,
+    reads_catalogue,
+    seconds_until,
+)
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import (
@@ -176,12 +182,9 @@ class PackageListView(APIView):
         params = dict(query.validated_data)
         now = timezone.now()
         audience = audience_of(api_visitor(request), now)
-        encoded, shown = cached_answer(
-            "list",
-            {**params, "audience": audience.key},
-            lambda: _package_list(params, audience, now),
+        encoded = cached_for(
+            audience, "list", params, lambda: _package_list(params, audience, now), now
         )
-        audience.shown(shown, now)
         return envelope_response(encoded)
 
 
@@ -262,10 +265,8 @@ class PackageDetailView(APIView):
             answer = (encode_data(body), audience.experiments_on([package]))
             return answer, lifetime_seconds([package], prices, now)
 
-        params = {"key": id_or_slug, "currency": currency, "audience": audience.key}
-        found = cached_answer("detail", params, build)
-        if found is None:
+        params = {"key": id_or_slug, "currency": currency}
+        encoded = cached_for(audience, "detail", params, build, now)
+        if encoded is None:
             raise NotFoundError("No such package.")
-        encoded, shown = found
-        audience.shown(shown, now)
         return envelope_response(encoded)

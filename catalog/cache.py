@@ -27,7 +27,7 @@ from django.db import transaction
 
 from catalog.availability import next_change_at
 from catalog.models import EsimPackage
-from catalog.price_display import DisplayPrice
+from catalog.price_display import Audience, DisplayPrice
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +77,24 @@ def _bump() -> None:
 def seconds_until(moment: datetime | None, now: datetime) -> float:
     """An answer's lifetime: until `moment` (None: no end by the clock)."""
     return (moment - now).total_seconds() if moment else float("inf")
+
+
+def cached_for(
+    audience: Audience,
+    name: str,
+    params: dict[str, Any],
+    build: Callable[[], tuple[tuple[Any, tuple[str, ...]] | None, float]],
+    now: datetime,
+) -> Any:
+    """`cached_answer` for an answer whose prices depend on who looks: kept apart per
+    `audience.key`. `build()` answers (the answer, the experiments whose prices it shows) and
+    its lifetime; each time the answer is served, those experiments count a view."""
+    found = cached_answer(name, {**params, "audience": audience.key}, build)
+    if found is None:
+        return None
+    answer, shown = found
+    audience.shown(shown, now)
+    return answer
 
 
 def lifetime_seconds(

@@ -14,7 +14,13 @@ from django.utils import timezone
 from accounts.visitors import shop_visitor
 from catalog import selectors
 from catalog.availability import Availability, availability
-from catalog.cache import cached_answer, lifetime_seconds, reads_catalogue, seconds_until
+from catalog.cache import (
+    cached_answer,
+    cached_for,
+    lifetime_seconds,
+    reads_catalogue,
+    seconds_until,
+)
 from catalog.geography import REGIONS
 from catalog.models import EsimPackage
 from catalog.price_display import (
@@ -57,7 +63,6 @@ class Card:
 class ListedCards:
     html: str  # the cards, rendered: the same for every visitor of the page's audience
     total: int
-    experiments: tuple[str, ...] = ()  # the price experiments the cards show prices of
 
 
 def _listed_cards(
@@ -72,7 +77,7 @@ def _listed_cards(
     availability window of the page turns by the clock. Each time it is shown, the price
     experiments it shows count a view."""
 
-    def build() -> tuple[ListedCards, float]:
+    def build() -> tuple[tuple[ListedCards, tuple[str, ...]], float]:
         packages = selectors.filtered_packages(filters, now, audience)
         total = packages.count()
         on_page = selectors.page_of(packages, page=page, page_size=page_size)
@@ -84,11 +89,10 @@ def _listed_cards(
         lifetime = min(
             lifetime_seconds(on_page, prices, now), seconds_until(next_price_change(now), now)
         )
-        return ListedCards(html, total, audience.experiments_on(on_page)), lifetime
+        return (ListedCards(html, total), audience.experiments_on(on_page)), lifetime
 
-    params = {**filters.__dict__, "page": page, "page_size": page_size, "audience": audience.key}
-    listed: ListedCards = cached_answer("shop-cards", params, build)
-    audience.shown(listed.experiments, now)
+    params = {**filters.__dict__, "page": page, "page_size": page_size}
+    listed: ListedCards = cached_for(audience, "shop-cards", params, build, now)
     return listed
 
 
